@@ -1,0 +1,1 @@
+"""Floor 4: self-play loops, replay writers and launchers (one machine, Ray)."""

@@ -1,0 +1,1 @@
+"""Floor 2: networks (backbones, encoders, heads), policies that act, and GTP."""

@@ -1,0 +1,35 @@
+"""Shared pieces of the subcommands: the one-line-error parser and config options."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any, NoReturn
+
+from core import config as config_lib
+
+
+class Parser(argparse.ArgumentParser):
+  """An ArgumentParser whose errors are one line and exit 2, never a usage dump."""
+
+  def error(self, message: str) -> NoReturn:
+    sys.stderr.write(f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+    raise SystemExit(2)
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
+  """Keeps the examples' line breaks and shows defaults."""
+
+
+def add_config_options(parser: argparse.ArgumentParser) -> None:
+  """Adds `--config FILE` and repeatable `--set key=value` to a subcommand."""
+  parser.add_argument("--config", metavar="FILE", default=None,
+                      help="YAML file of config values (a run's config.yaml repeats that run)")
+  parser.add_argument("--set", metavar="KEY=VALUE", action="append", default=[], dest="overrides",
+                      help="override one config value by dotted key, e.g. --set learner.batch_size=512; repeatable")
+
+
+def build_config(cls: type, args: argparse.Namespace, **flag_overrides: Any) -> Any:
+  """The config from defaults, --config, dedicated flags (when given), then --set."""
+  flags = [f"{k}={v}" for k, v in flag_overrides.items() if v is not None]
+  return config_lib.build(cls, args.config, [*flags, *args.overrides])

@@ -1,0 +1,64 @@
+"""The `stratago` command: parses arguments and calls one function per subcommand."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import os
+import sys
+
+# Quiet the C++ start-up chatter of TensorFlow (under Reverb and ScaNN) and gRPC;
+# set before any of them is imported. A user's own setting wins.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
+
+from cli import _common  # noqa: E402
+from core.errors import UserError  # noqa: E402
+
+# Subcommand modules under cli/, each with HELP, DESCRIPTION, add_arguments(parser), run(args) -> int.
+COMMANDS = ("doctor",)
+
+
+def make_parser() -> _common.Parser:
+  parser = _common.Parser(
+      prog="stratago",
+      description="Train, play and rate game-playing agents for Stratego and Go.",
+      epilog="Run 'stratago COMMAND --help' for a command's options and an example.",
+      formatter_class=_common.HelpFormatter)
+  try:
+    version = importlib.metadata.version("stratago")
+  except importlib.metadata.PackageNotFoundError:
+    version = "unknown"
+  parser.add_argument("--version", action="version", version=f"stratago {version}")
+  parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"],
+                      help="how much to log to stderr")
+  sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_common.Parser)
+  for name in COMMANDS:
+    module = importlib.import_module(f"cli.{name}")
+    p = sub.add_parser(name, help=module.HELP, description=module.DESCRIPTION,
+                       formatter_class=_common.HelpFormatter)
+    module.add_arguments(p)
+    p.set_defaults(_run=module.run)
+  return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+  parser = make_parser()
+  args = parser.parse_args(argv)
+  if args.command is None:
+    parser.print_help()
+    return 2
+  from core import log
+  log.setup(args.log_level)
+  try:
+    return int(args._run(args) or 0)
+  except UserError as e:
+    sys.stderr.write(f"stratago {args.command}: error: {e}\n")
+    return 2
+  except KeyboardInterrupt:
+    sys.stderr.write(f"stratago {args.command}: interrupted\n")
+    return 130
+
+
+if __name__ == "__main__":
+  sys.exit(main())

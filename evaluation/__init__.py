@@ -1,0 +1,1 @@
+"""Floor 4: tournaments, ratings, NashConv and reports."""

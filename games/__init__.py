@@ -1,0 +1,1 @@
+"""Floor 1: game rules and OpenSpiel games (Stratego, Go), SGF and setup files."""

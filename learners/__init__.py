@@ -1,0 +1,1 @@
+"""Floor 3: learners (R-NaD, retrieval-augmented, supervised); losses are pure functions."""

@@ -1,0 +1,1 @@
+"""Floor 3: expert datasets, embeddings, the ScaNN index and neighbour lookup."""
