@@ -1,1 +1,4 @@
 """Floor 1: game rules and OpenSpiel games (Stratego, Go), SGF and setup files."""
+
+from games.go import GoConfig, area_score, board_of, load_game  # Go (issue 4).
+from games.sgf import GoRecord, SgfError, read_sgf, write_sgf  # SGF (issue 4).

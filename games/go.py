@@ -17,14 +17,15 @@ inherits them everywhere (GTP engine, SGF replay, datasets):
   rank (GTP "A1" is action 0); pass is action `N * N`. Player 0 is Black,
   player 1 is White.
 - OpenSpiel's own `handicap` parameter puts stones on 19x19 star points only;
-  `initial_state` below places any set of Black setup stones on any board by
-  alternating each stone with a White pass, leaving White to move.
+  `initial_state` below places any setup stones (handicap AB, or a position
+  AB/AW) on any board as alternating moves, a pass standing in for the colour
+  that has run out, and leaves the right side to move.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import numpy as np
 import pyspiel
@@ -82,28 +83,48 @@ def load_game(cfg: GoConfig) -> pyspiel.Game:
   return pyspiel.load_game(cfg.game_string)
 
 
-def initial_state(game: pyspiel.Game, black_stones: Iterable[int] = ()) -> pyspiel.State:
-  """A new state with Black setup stones (handicap) placed; White moves next if any.
+def setup_actions(size: int, black_stones: Sequence[int] = (), white_stones: Sequence[int] = (),
+                  to_play: int | None = None) -> list[int]:
+  """OpenSpiel actions that put setup stones on an empty board, passes filling the gaps.
 
-  Each stone is played as a Black move followed by a White pass (no pass after
-  the last stone), so the state's history holds `2 * len(stones) - 1` setup
-  actions before the first real move. `count_setup_actions` says how many.
+  Stones alternate Black, White, Black, ...; where one colour has run out its
+  turns are passes, so no two passes ever follow each other. A final pass is
+  added if needed so that `to_play` moves next; by default White moves next
+  after Black stones alone (handicap) and Black otherwise.
   """
-  state = game.new_initial_state()
+  pass_action = size * size
+  blacks, whites = list(black_stones), list(white_stones)
+  actions: list[int] = []
+  turn = BLACK
+  while blacks or whites:
+    stones = blacks if turn == BLACK else whites
+    actions.append(stones.pop(0) if stones else pass_action)
+    turn = 1 - turn
+  if to_play is None:
+    to_play = WHITE if black_stones and not white_stones else BLACK
+  if actions and turn != to_play:
+    actions.append(pass_action)
+  elif not actions and to_play == WHITE:
+    actions.append(pass_action)
+  return actions
+
+
+def initial_state(game: pyspiel.Game, black_stones: Sequence[int] = (),
+                  white_stones: Sequence[int] = (), to_play: int | None = None) -> pyspiel.State:
+  """A new state with setup stones (handicap or a position) placed, via `setup_actions`.
+
+  ValueError if a stone cannot be placed (occupied, or it would capture or be captured).
+  """
   size = game.get_parameters()["board_size"]
-  stones = list(black_stones)
-  for i, action in enumerate(stones):
-    if action not in state.legal_actions() or action == size * size:
+  state = game.new_initial_state()
+  for action in setup_actions(size, black_stones, white_stones, to_play):
+    if action not in state.legal_actions():
       raise ValueError(f"setup stone {action_to_gtp(action, size)} cannot be placed")
+    before = np.count_nonzero(board_of(state))
     state.apply_action(action)
-    if i + 1 < len(stones):
-      state.apply_action(size * size)
+    if action != size * size and np.count_nonzero(board_of(state)) != before + 1:
+      raise ValueError(f"setup stone {action_to_gtp(action, size)} captures stones")
   return state
-
-
-def count_setup_actions(num_black_stones: int) -> int:
-  """How many history actions `initial_state` uses for that many setup stones."""
-  return max(0, 2 * num_black_stones - 1)
 
 
 # --- Coordinates --------------------------------------------------------------------------
