@@ -151,7 +151,7 @@ class GtpEngine:
     inserted = False
     if state.current_player() != colour:
       if self._actions and self._actions[-1] == self._pass():
-        raise _Failure("illegal move (the other side just passed; a second pass would end the game)")
+        raise _Failure("illegal move (out of turn right after a pass: OpenSpiel would end the game)")
       trial = state.clone()
       trial.apply_action(self._pass())
       if trial.is_terminal():
@@ -239,7 +239,7 @@ class GtpEngine:
     if state.current_player() != colour:
       state = state.clone()
       if self._actions and self._actions[-1] == self._pass():
-        raise _Failure("cannot move (the other side just passed; a second pass would end the game)")
+        raise _Failure("cannot move (out of turn right after a pass: OpenSpiel would end the game)")
       state.apply_action(self._pass())
     action = int(self._agent.select_action(state))
     self._apply(colour, action)
