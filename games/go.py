@@ -269,6 +269,20 @@ def score_string(score: float) -> str:
   return "0"
 
 
+def parse_score(result: str) -> float:
+  """Black-minus-White score of a result such as 'B+3.5', 'W+0.5' or '0'; ValueError otherwise."""
+  text = result.strip().upper()
+  if text in ("0", "DRAW", "JIGO"):
+    return 0.0
+  if len(text) > 2 and text[:2] in ("B+", "W+"):
+    try:
+      value = float(text[2:])
+    except ValueError:
+      raise ValueError(f"'{result}' is not a numeric result") from None
+    return value if text[0] == "B" else -value
+  raise ValueError(f"'{result}' is not a numeric result")
+
+
 def remove_stones(board: np.ndarray, points: Sequence[tuple[int, int]]) -> np.ndarray:
   """A copy of `board` with the stones at `points` taken off (e.g. dead stones)."""
   out = board.copy()

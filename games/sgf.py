@@ -42,7 +42,8 @@ class GoRecord:
     moves: (colour, action) per move in order; colour 0 Black, 1 White; pass is N*N.
     setup_black: actions of Black's setup (handicap) stones.
     setup_white: actions of White's setup stones.
-    first_player: who moves first after the setup (SGF PL, else the first move's colour).
+    first_player: who moves first after the setup (SGF PL, else the first move's colour);
+      WHITE for a handicap game.
     handicap: the HA property (0 when absent).
     result: SGF RE value such as 'B+3.5', 'W+R', '0' or '' when unknown.
     black_name, white_name, rules, date: PB, PW, RU and DT ('' when absent).

@@ -1,0 +1,69 @@
+"""Full 9x9 games of `stratago gtp` against GNU Go, scored both ways; GNU Go's SGF loads."""
+
+import pathlib
+
+import pytest
+
+from agents.gtp import GtpClient, MatchConfig, gnugo_command, play_game
+from games import go, sgf
+from go_testing import gnugo_or_skip, stratago_gtp
+
+pytestmark = pytest.mark.gnugo
+
+
+@pytest.mark.parametrize("agent,our_colour,seed", [
+    ("random", go.BLACK, 0), ("random", go.WHITE, 1), ("random", go.BLACK, 2),
+    ("heuristic", go.WHITE, 3),
+])
+def test_full_game_against_gnugo_scores_like_gnugo(agent, our_colour, seed):
+  program = gnugo_or_skip()
+  cfg = MatchConfig(board_size=9, komi=7.5, timeout_s=60)
+  with GtpClient(stratago_gtp(f"{agent}:{seed}")) as ours, \
+       GtpClient(gnugo_command(program, level=1, seed=seed + 1)) as gnu:
+    black, white = (ours, gnu) if our_colour == go.BLACK else (gnu, ours)
+    outcome = play_game(black, white, cfg, scorer=gnu)
+  assert outcome.end == "passes"
+  assert outcome.moves[-2:] == ((outcome.moves[-2][0], 81), (outcome.moves[-1][0], 81))
+  # Every move was legal for the referee's OpenSpiel state and accepted by the other engine.
+  assert outcome.accepted == len(outcome.moves) > 20
+  # The project's area score once GNU Go's dead stones are off equals GNU Go's Chinese score.
+  assert outcome.area_score == go.parse_score(outcome.result)
+  assert outcome.result == go.score_string(outcome.area_score)
+  for action in outcome.dead:
+    assert outcome.board[divmod(action, 9)] != go.EMPTY_CELL
+
+
+def test_gnugo_self_play_record_with_moves_loads(tmp_path: pathlib.Path):
+  import subprocess
+  program = gnugo_or_skip()
+  path = tmp_path / "gnugo.sgf"
+  # GNU Go's own SGF writer: --benchmark plays itself and writes moves, passes and RE.
+  subprocess.run([program, "--boardsize", "9", "--level", "1", "--chinese-rules", "--seed", "3",
+                  "--benchmark", "300", "--outfile", str(path)], check=True,
+                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+  text = path.read_text()
+  record = sgf.read_sgf(path)
+  assert record.board_size == 9 and record.rules == "Chinese"
+  assert len(record.moves) == text.count(";B[") + text.count(";W[")
+  assert record.result.startswith(("B+", "W+"))
+  _, state = sgf.replay(record)
+  assert state.is_terminal()  # Ends with two passes.
+  assert sgf.parse_sgf(sgf.to_sgf_bytes(record)) == record
+
+
+def test_gnugo_printsgf_position_loads(tmp_path: pathlib.Path):
+  program = gnugo_or_skip()
+  path = tmp_path / "position.sgf"
+  game = go.load_game(go.GoConfig(board_size=9))
+  state = game.new_initial_state()
+  with GtpClient(gnugo_command(program, level=1, seed=5)) as gnu:
+    gnu.send("boardsize 9")
+    gnu.send("clear_board")
+    for i in range(9):
+      state.apply_action(go.gtp_to_action(gnu.send(f"genmove {'bw'[i % 2]}"), 9))
+    gnu.send(f"printsgf {path}")
+  record = sgf.read_sgf(path)  # GNU Go writes the position as AB/AW setup stones.
+  assert record.moves == () and record.first_player == go.WHITE
+  _, loaded = sgf.replay(record)
+  assert (go.board_of(loaded) == go.board_of(state)).all()
+  assert loaded.current_player() == go.WHITE
