@@ -55,3 +55,12 @@ def test_referee_plays_heuristic_against_random_to_the_end():
   # Without a scorer the result is OpenSpiel's area score of the final board.
   assert outcome.result == go.score_string(go.area_score(outcome.board, 4.5))
   assert outcome.area_score == go.area_score(outcome.board, 4.5)
+
+
+def test_stratago_gtp_refuses_a_bad_agent_in_one_line():
+  import subprocess
+  run = subprocess.run(stratago_gtp("alphago"), capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                       timeout=60)
+  assert run.returncode == 2 and run.stdout == ""
+  assert run.stderr.strip().splitlines() == [
+      "stratago gtp: error: unknown agent 'alphago'; use random[:SEED], heuristic[:SEED] or py:MODULE:FUNCTION"]
