@@ -170,6 +170,33 @@ def gtp_to_action(vertex: str, size: int) -> int:
   return row * size + col
 
 
+def fixed_handicap(size: int, stones: int) -> list[int]:
+  """Actions of the GTP spec's fixed handicap placement; ValueError where the spec has none.
+
+  Star points on the 3rd line below 13x13 and the 4th line from 13x13 up:
+  2 stones at opposite corners, 3 and 4 fill the corners, 5 adds the centre, 6
+  the side points of the middle rank, 7 the centre, 8 the side points of the
+  middle file, 9 the centre. Boards below 7x7 have none; even sizes and 7x7
+  stop at 4.
+  """
+  most = 0 if size < 7 else (4 if size % 2 == 0 or size == 7 else 9)
+  if not 2 <= stones <= most:
+    raise ValueError(f"no fixed handicap of {stones} stones on {size}x{size} (2..{most})")
+  lo = 2 if size < 13 else 3
+  hi, mid = size - 1 - lo, size // 2
+  corners = [(lo, lo), (hi, hi), (hi, lo), (lo, hi)]  # (row, col): D4, Q16, D16, Q4 on 19x19.
+  sides = [(mid, lo), (mid, hi)]  # D10, Q10.
+  files = [(lo, mid), (hi, mid)]  # K4, K16.
+  points = corners[:min(stones, 4)]
+  if stones >= 6:
+    points += sides
+  if stones >= 8:
+    points += files
+  if stones % 2 == 1 and stones >= 5:
+    points.append((mid, mid))
+  return [r * size + c for r, c in points]
+
+
 # --- Boards and area scoring ---------------------------------------------------------------
 
 

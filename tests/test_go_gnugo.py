@@ -4,7 +4,7 @@ import pathlib
 
 import pytest
 
-from agents.gtp import GtpClient, MatchConfig, gnugo_command, play_game
+from agents.gtp import GtpClient, GtpCommandError, MatchConfig, gnugo_command, play_game
 from games import go, sgf
 from go_testing import gnugo_or_skip, stratago_gtp
 
@@ -67,3 +67,20 @@ def test_gnugo_printsgf_position_loads(tmp_path: pathlib.Path):
   _, loaded = sgf.replay(record)
   assert (go.board_of(loaded) == go.board_of(state)).all()
   assert loaded.current_player() == go.WHITE
+
+
+def test_fixed_handicap_placement_matches_gnugo():
+  program = gnugo_or_skip()
+  with GtpClient(gnugo_command(program)) as gnu:
+    for size in (7, 8, 9, 13, 19):
+      gnu.send(f"boardsize {size}")
+      for stones in range(2, 10):
+        gnu.send("clear_board")
+        try:
+          ours = sorted(go.fixed_handicap(size, stones))
+        except ValueError:
+          with pytest.raises(GtpCommandError, match="invalid handicap"):
+            gnu.send(f"fixed_handicap {stones}")
+          continue
+        theirs = sorted(go.gtp_to_action(v, size) for v in gnu.send(f"fixed_handicap {stones}").split())
+        assert ours == theirs, (size, stones)

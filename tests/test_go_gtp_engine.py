@@ -2,6 +2,7 @@
 
 import io
 
+import numpy as np
 import pytest
 
 from agents.go_baselines import make_go_agent
@@ -57,6 +58,15 @@ BAD_INPUTS = [
     ([], "time_left b x 0", "? syntax error\n\n"),
     ([], "time_left z 10 0", "? invalid color\n\n"),
     ([], "final_status_list", "? syntax error\n\n"),
+    ([], "fixed_handicap", "? syntax error\n\n"),
+    ([], "fixed_handicap x", "? syntax error\n\n"),
+    ([], "fixed_handicap 1", "? invalid number of stones\n\n"),
+    ([], "fixed_handicap 10", "? invalid number of stones\n\n"),
+    (["play b e5"], "fixed_handicap 2", "? board not empty\n\n"),
+    ([], "set_free_handicap a1", "? bad vertex list\n\n"),
+    ([], "set_free_handicap a1 a1", "? bad vertex list\n\n"),
+    ([], "set_free_handicap a1 pass", "? bad vertex list\n\n"),
+    ([], "set_free_handicap a1 z9", "? invalid coordinate\n\n"),
     ([], "final_status_list bogus", "? syntax error\n\n"),
 ]
 
@@ -127,3 +137,18 @@ def test_serve_reads_until_quit():
 def test_clean_line_follows_the_spec():
   assert clean_line("  play\tb d4 # move\r\n") == "play b d4"
   assert clean_line("na\x00me") == "name"
+
+
+def test_handicap_stones_leave_white_to_move_and_count_in_the_score():
+  engine = new_engine()
+  assert engine.handle("fixed_handicap 4") == "= C3 G7 C7 G3\n\n"
+  assert engine.state.current_player() == go.WHITE
+  assert engine.handle("undo") == "? cannot undo\n\n"
+  # Black's 4 stones own all 81 points; White gets komi 7.5 and 4 handicap points.
+  assert engine.handle("final_score") == "= B+69.5\n\n"
+  assert engine.handle("genmove w")[:2] == "= "
+  assert engine.handle("undo") == "=\n\n"
+  assert engine.handle("clear_board") == "=\n\n"
+  assert engine.handle("set_free_handicap a1 j9 e5") == "=\n\n"
+  assert sorted(np.flatnonzero(go.board_of(engine.state))) == [0, 40, 80]
+  assert engine.handle("final_score") == "= B+70.5\n\n"

@@ -133,3 +133,18 @@ def test_side_to_move_planes_and_eyes():
   assert go.is_eye(b, 1, 1, go.BLACK_CELL)  # Centre: one enemy diagonal allowed.
   assert go.is_eye(b, 2, 0, go.BLACK_CELL)  # A3 corner: no enemy diagonal.
   assert not go.is_eye(b, 1, 1, go.WHITE_CELL)
+
+
+@pytest.mark.parametrize("size,stones,vertices", [
+    (9, 2, "C3 G7"), (9, 5, "C3 G7 C7 G3 E5"), (7, 4, "C3 E5 C5 E3"),
+    (19, 6, "D4 Q16 D16 Q4 D10 Q10"), (19, 9, "D4 Q16 D16 Q4 D10 Q10 K4 K16 K10"),
+    (13, 3, "D4 K10 D10"),
+])
+def test_fixed_handicap_follows_the_gtp_spec(size, stones, vertices):
+  assert [go.action_to_gtp(a, size) for a in go.fixed_handicap(size, stones)] == vertices.split()
+
+
+@pytest.mark.parametrize("size,stones", [(9, 1), (9, 10), (7, 5), (8, 5), (6, 2)])
+def test_fixed_handicap_refuses_what_the_spec_does_not_define(size, stones):
+  with pytest.raises(ValueError, match="no fixed handicap"):
+    go.fixed_handicap(size, stones)

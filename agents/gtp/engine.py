@@ -12,7 +12,8 @@ The board is an OpenSpiel go state rebuilt from the move list, so `undo` and
 `games.go`). A `play` or `genmove` for the side not to move is accepted by
 putting a pass for the other side in between, except right after a pass,
 where that would end the game. `final_score` is the Tromp-Taylor area score
-of the board as it stands (every stone counts as alive).
+of the board as it stands (every stone counts as alive), with OpenSpiel's
+handicap points for White after `fixed_handicap`/`set_free_handicap`.
 """
 
 from __future__ import annotations
@@ -63,6 +64,8 @@ class GtpEngine:
     self._komi = komi
     self._actions: list[int] = []  # OpenSpiel actions, inserted passes included.
     self._inserted: list[bool] = []  # Whether each action is a pass the engine put in.
+    self._handicap = 0  # Handicap stones placed; they open the action list and cannot be undone.
+    self._setup_len = 0
     self._agent = agent_factory(board_size)
     self._new_game()
     self.quit_requested = False
@@ -82,6 +85,9 @@ class GtpEngine:
         "showboard": lambda a: "\n" + go.board_to_string(go.board_of(self._state)),
         "final_score": self._final_score,
         "final_status_list": self._final_status_list,
+        "fixed_handicap": self._fixed_handicap,
+        "place_free_handicap": self._fixed_handicap,
+        "set_free_handicap": self._set_free_handicap,
         "time_settings": self._time_settings,
         "time_left": self._time_left,
     }
@@ -196,13 +202,16 @@ class GtpEngine:
     if size != self._size:
       self._agent = self._factory(size)
     self._size = size
-    self._actions, self._inserted = [], []
-    self._new_game()
+    self._clear()
     return ""
 
-  def _clear_board(self, args: list[str]) -> str:
+  def _clear(self) -> None:
     self._actions, self._inserted = [], []
+    self._handicap, self._setup_len = 0, 0
     self._new_game()
+
+  def _clear_board(self, args: list[str]) -> str:
+    self._clear()
     return ""
 
   def _set_komi(self, args: list[str]) -> str:
@@ -245,8 +254,36 @@ class GtpEngine:
     self._apply(colour, action)
     return go.action_to_gtp(action, self._size)
 
+  def _place_handicap(self, actions: list[int]) -> str:
+    if self._actions:
+      raise _Failure("board not empty")
+    for action in actions:
+      self._apply(go.BLACK, action)
+    self._handicap, self._setup_len = len(actions), len(self._actions)
+    return " ".join(go.action_to_gtp(a, self._size) for a in actions)
+
+  def _fixed_handicap(self, args: list[str]) -> str:
+    if len(args) != 1 or not args[0].isdigit():
+      raise _Failure("syntax error")
+    try:
+      actions = go.fixed_handicap(self._size, int(args[0]))
+    except ValueError:
+      raise _Failure("invalid number of stones") from None
+    return self._place_handicap(actions)
+
+  def _set_free_handicap(self, args: list[str]) -> str:
+    try:
+      actions = [go.gtp_to_action(v, self._size) for v in args]
+    except ValueError:
+      raise _Failure("invalid coordinate") from None
+    if (len(actions) < 2 or len(set(actions)) != len(actions) or self._pass() in actions
+        or len(actions) >= self._size * self._size):
+      raise _Failure("bad vertex list")
+    self._place_handicap(actions)
+    return ""
+
   def _undo(self, args: list[str]) -> str:
-    if not self._actions:
+    if len(self._actions) <= self._setup_len:
       raise _Failure("cannot undo")
     self._actions.pop()
     self._inserted.pop()
@@ -257,7 +294,7 @@ class GtpEngine:
     return ""
 
   def _final_score(self, args: list[str]) -> str:
-    return go.score_string(go.area_score(go.board_of(self._state), self._komi))
+    return go.score_string(go.area_score(go.board_of(self._state), self._komi, self._handicap))
 
   def _final_status_list(self, args: list[str]) -> str:
     if len(args) != 1 or args[0].lower() not in ("alive", "dead", "seki"):
