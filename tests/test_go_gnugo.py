@@ -2,6 +2,7 @@
 
 import pathlib
 
+import numpy as np
 import pytest
 
 from agents.gtp import GtpClient, GtpCommandError, MatchConfig, gnugo_command, play_game
@@ -84,3 +85,27 @@ def test_fixed_handicap_placement_matches_gnugo():
           continue
         theirs = sorted(go.gtp_to_action(v, size) for v in gnu.send(f"fixed_handicap {stones}").split())
         assert ours == theirs, (size, stones)
+
+
+def test_gnugo_as_an_agent_on_openspiel_states():
+  from agents.go_baselines import RandomGoAgent
+  from agents.gtp import GtpAgent
+  program = gnugo_or_skip()
+  game = go.load_game(go.GoConfig(board_size=9, komi=7.5, max_game_length=400))
+  with GtpClient(gnugo_command(program, level=1, seed=9)) as engine:
+    gnu = GtpAgent(engine)
+    for game_index in range(2):  # The second game makes the agent clear the engine's board.
+      state = game.new_initial_state()
+      agents = {game_index % 2: gnu, 1 - game_index % 2: RandomGoAgent(game_index)}
+      while not state.is_terminal():
+        state.apply_action(agents[state.current_player()].select_action(state))
+      assert state.history()[-2:] == [81, 81]
+      gnu.sync(state)
+      # The engine's board is the state's board (GNU Go's `list_stones` extension).
+      board = go.board_of(state)
+      for colour, cell in (("black", go.BLACK_CELL), ("white", go.WHITE_CELL)):
+        listed = sorted(go.gtp_to_action(v, 9) for v in engine.send(f"list_stones {colour}").split())
+        assert listed == sorted(np.flatnonzero(board == cell).tolist())
+      # GNU Go stopped once random's stones were dead: its own score says it won.
+      result = engine.send("final_score")
+      assert result.startswith("BW"[game_index % 2] + "+")

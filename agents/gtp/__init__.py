@@ -3,4 +3,5 @@
 from agents.gtp.client import GtpClient, GtpCommandError, GtpEngineDied, GtpError, GtpTimeout
 from agents.gtp.engine import GtpEngine
 from agents.gtp.gnugo import GnuGoNotFound, find_gnugo, gnugo_command, require_gnugo
+from agents.gtp.opponent import GtpAgent
 from agents.gtp.referee import GameOutcome, IllegalMoveError, MatchConfig, play_game
