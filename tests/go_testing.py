@@ -48,3 +48,17 @@ def gnugo_or_skip() -> str:
   if path is None:
     pytest.skip("GNU Go is not installed (apt-get install gnugo)")
   return path
+
+
+class FirstLegalAgent:
+  """A fake 'trained' agent for `py:go_testing:first_legal`: the lowest legal action."""
+
+  def __init__(self, size: int):
+    self.size = size
+
+  def select_action(self, state) -> int:
+    return min(state.legal_actions())
+
+
+def first_legal(size: int) -> FirstLegalAgent:
+  return FirstLegalAgent(size)

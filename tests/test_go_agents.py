@@ -76,3 +76,10 @@ def test_make_go_agent(spec, kind):
 def test_make_go_agent_refuses_bad_specs(spec, message):
   with pytest.raises(UserError, match=message):
     make_go_agent(spec)
+
+
+def test_py_spec_loads_a_factory_given_the_board_size():
+  agent = make_go_agent("py:go_testing:first_legal", board_size=7)
+  assert agent.size == 7
+  game = go.load_game(go.GoConfig(board_size=7))
+  assert agent.select_action(game.new_initial_state()) == 0

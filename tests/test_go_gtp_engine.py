@@ -152,3 +152,22 @@ def test_handicap_stones_leave_white_to_move_and_count_in_the_score():
   assert engine.handle("set_free_handicap a1 j9 e5") == "=\n\n"
   assert sorted(np.flatnonzero(go.board_of(engine.state))) == [0, 40, 80]
   assert engine.handle("final_score") == "= B+70.5\n\n"
+
+
+def test_loadsgf_sets_size_komi_and_the_position_before_a_move(tmp_path):
+  from games import sgf
+  record = sgf.GoRecord(board_size=7, komi=0.5, moves=((0, 24), (1, 25), (0, 17), (1, 49)))
+  path = sgf.write_sgf(record, tmp_path / "g.sgf")
+  (tmp_path / "bad.sgf").write_bytes(b"garbage")
+  engine = new_engine()
+  assert engine.handle(f"loadsgf {path} 3") == "= black\n\n"  # Before move 3: two moves played.
+  assert engine.state.history() == [24, 25]
+  assert engine.handle(f"loadsgf {path}") == "= black\n\n"
+  assert engine.state.history() == [24, 25, 17, 49]
+  # B D4, W E4, B D3, W pass: one region touching both colours, area 2 - 1 - komi 0.5.
+  assert engine.handle("final_score") == "= B+0.5\n\n"
+  assert engine.handle(f"loadsgf {tmp_path / 'bad.sgf'}") == "? cannot load file\n\n"
+  assert engine.handle(f"loadsgf {tmp_path / 'none.sgf'}") == "? cannot load file\n\n"
+  assert engine.handle(f"loadsgf {path} 0") == "? syntax error\n\n"
+  assert engine.handle("loadsgf") == "? syntax error\n\n"
+  assert engine.state.history() == [24, 25, 17, 49]  # Failures leave the board alone.

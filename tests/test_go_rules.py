@@ -148,3 +148,26 @@ def test_fixed_handicap_follows_the_gtp_spec(size, stones, vertices):
 def test_fixed_handicap_refuses_what_the_spec_does_not_define(size, stones):
   with pytest.raises(ValueError, match="no fixed handicap"):
     go.fixed_handicap(size, stones)
+
+
+@pytest.mark.parametrize("cfg", [go.GoConfig(board_size=5, komi=2.5), go.GoConfig(board_size=9),
+                                 go.GoConfig(board_size=13, max_game_length=60)])
+def test_openspiel_conformance_clone_serialize_and_pickle(cfg):
+  import pickle
+  import pyspiel
+  game = go.load_game(cfg)
+  pyspiel.random_sim_test(game, num_sims=2, serialize=True, verbose=False)
+  state = go.initial_state(game, [0, 6], [12])
+  for copy in (state.clone(), game.deserialize_state(state.serialize()), pickle.loads(pickle.dumps(state))):
+    assert copy.history() == state.history()
+    assert np.array_equal(go.board_of(copy), go.board_of(state))
+  assert str(pickle.loads(pickle.dumps(game))) == cfg.game_string
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    (dict(board_size=1), "board_size"), (dict(board_size=20), "board_size"),
+    (dict(handicap=-1), "handicap"), (dict(max_game_length=-5), "max_game_length"),
+])
+def test_go_config_validates(kwargs, message):
+  with pytest.raises(ValueError, match=message):
+    go.GoConfig(**kwargs)

@@ -24,6 +24,7 @@ from typing import Callable, TextIO
 import pyspiel
 
 from games import go
+from games import sgf
 
 PROTOCOL_VERSION = "2"
 _COLOURS = {"b": go.BLACK, "black": go.BLACK, "w": go.WHITE, "white": go.WHITE}
@@ -88,6 +89,7 @@ class GtpEngine:
         "fixed_handicap": self._fixed_handicap,
         "place_free_handicap": self._fixed_handicap,
         "set_free_handicap": self._set_free_handicap,
+        "loadsgf": self._loadsgf,
         "time_settings": self._time_settings,
         "time_left": self._time_left,
     }
@@ -281,6 +283,24 @@ class GtpEngine:
       raise _Failure("bad vertex list")
     self._place_handicap(actions)
     return ""
+
+  def _loadsgf(self, args: list[str]) -> str:
+    if len(args) not in (1, 2) or (len(args) == 2 and (not args[1].isdigit() or int(args[1]) < 1)):
+      raise _Failure("syntax error")
+    try:
+      record = sgf.read_sgf(args[0])
+    except sgf.SgfError:
+      raise _Failure("cannot load file") from None
+    limit = len(record.moves) if len(args) == 1 else min(int(args[1]) - 1, len(record.moves))
+    if record.board_size != self._size:
+      self._agent = self._factory(record.board_size)
+    self._size, self._komi = record.board_size, record.komi
+    setup = sgf.setup_actions(record)
+    self._actions = setup + [action for _, action in record.moves[:limit]]
+    self._inserted = [False] * len(self._actions)
+    self._handicap, self._setup_len = record.handicap, len(setup)
+    self._new_game()
+    return "black" if self._state.current_player() == go.BLACK else "white"
 
   def _undo(self, args: list[str]) -> str:
     if len(self._actions) <= self._setup_len:
