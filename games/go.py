@@ -16,10 +16,13 @@ inherits them everywhere (GTP engine, SGF replay, datasets):
 - Actions: point (row, col) is action `row * N + col`, row 0 being the bottom
   rank (GTP "A1" is action 0); pass is action `N * N`. Player 0 is Black,
   player 1 is White.
-- OpenSpiel's own `handicap` parameter puts stones on 19x19 star points only;
-  `initial_state` below places any setup stones (handicap AB, or a position
-  AB/AW) on any board as alternating moves, a pass standing in for the colour
-  that has run out, and leaves the right side to move.
+- Handicap: OpenSpiel's `handicap` parameter (2..9) puts Black's stones on
+  19x19 star points (the GTP spec's fixed placement), lets White move first
+  and adds the handicap points to White's score; it works on 19x19 only.
+  On any board, `initial_state` below places setup stones (an SGF's AB/AW)
+  as alternating moves, a pass standing in for the colour that has run out,
+  and leaves the right side to move; OpenSpiel's returns then carry no
+  handicap points (score with `area_score(board, komi, handicap)`).
 """
 
 from __future__ import annotations
@@ -47,9 +50,9 @@ class GoConfig:
   Attributes:
     board_size: N for an N x N board, 2..19 (9, 13 and 19 are the usual ones).
     komi: points added to White's area score.
-    handicap: number of Black handicap stones; scored as OpenSpiel does (White
-      gets one point per stone when there are 2 or more). The stones themselves
-      come from `initial_state(..., black_stones)`.
+    handicap: OpenSpiel's handicap, 0 or 2..9 on 19x19 only: Black's stones on
+      the star points, White to move, White gets one point per stone. For
+      other boards place stones with `initial_state(..., black_stones)`.
     max_game_length: most actions before the game ends and is scored; 0 means
       OpenSpiel's default of 2 * N * N.
   """
@@ -61,8 +64,11 @@ class GoConfig:
   def __post_init__(self):
     if not MIN_SIZE <= self.board_size <= MAX_SIZE:
       raise ValueError(f"board_size must be in {MIN_SIZE}..{MAX_SIZE}, got {self.board_size}")
-    if not 0 <= self.handicap <= self.board_size * self.board_size:
-      raise ValueError(f"handicap must be in 0..{self.board_size ** 2}, got {self.handicap}")
+    if self.handicap not in (0, *range(2, 10)):
+      raise ValueError(f"handicap must be 0 or 2..9, got {self.handicap}")
+    if self.handicap and self.board_size != 19:
+      raise ValueError("OpenSpiel places handicap stones on 19x19 only; on a "
+                       f"{self.board_size}x{self.board_size} board use setup stones")
     if self.max_game_length < 0:
       raise ValueError(f"max_game_length must be >= 0, got {self.max_game_length}")
 
@@ -73,13 +79,15 @@ class GoConfig:
   @property
   def game_string(self) -> str:
     params = [f"board_size={self.board_size}", f"komi={float(self.komi)}"]
+    if self.handicap:
+      params.append(f"handicap={self.handicap}")
     if self.max_game_length:
       params.append(f"max_game_length={self.max_game_length}")
     return f"go({','.join(params)})"
 
 
 def load_game(cfg: GoConfig) -> pyspiel.Game:
-  """OpenSpiel's go game for `cfg` (handicap stones are placed by `initial_state`)."""
+  """OpenSpiel's go game for `cfg`."""
   return pyspiel.load_game(cfg.game_string)
 
 
@@ -117,6 +125,10 @@ def initial_state(game: pyspiel.Game, black_stones: Sequence[int] = (),
   """
   size = game.get_parameters()["board_size"]
   state = game.new_initial_state()
+  if not (black_stones or white_stones or to_play is not None):
+    return state
+  if state.history() or np.count_nonzero(board_of(state)):
+    raise ValueError("setup stones need a game without OpenSpiel's handicap")
   for action in setup_actions(size, black_stones, white_stones, to_play):
     if action not in state.legal_actions():
       raise ValueError(f"setup stone {action_to_gtp(action, size)} cannot be placed")

@@ -69,7 +69,8 @@ class GoRecord:
 
   @property
   def config(self) -> go.GoConfig:
-    return go.GoConfig(board_size=self.board_size, komi=self.komi, handicap=self.handicap,
+    """The game to replay into: setup stones are placed by `replay`, so no OpenSpiel handicap."""
+    return go.GoConfig(board_size=self.board_size, komi=self.komi,
                        max_game_length=count_actions(self) + 1)
 
 

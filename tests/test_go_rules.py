@@ -167,7 +167,25 @@ def test_openspiel_conformance_clone_serialize_and_pickle(cfg):
 @pytest.mark.parametrize("kwargs,message", [
     (dict(board_size=1), "board_size"), (dict(board_size=20), "board_size"),
     (dict(handicap=-1), "handicap"), (dict(max_game_length=-5), "max_game_length"),
+    (dict(board_size=19, handicap=1), "0 or 2..9"), (dict(board_size=9, handicap=2), "19x19 only"),
 ])
 def test_go_config_validates(kwargs, message):
   with pytest.raises(ValueError, match=message):
     go.GoConfig(**kwargs)
+
+
+@pytest.mark.parametrize("stones", range(2, 10))
+def test_openspiel_handicap_is_the_gtp_fixed_placement_with_white_to_move(stones):
+  komi = 361 - stones + 0.5  # Black's 361 points beat komi alone, not komi plus handicap.
+  game = go.load_game(go.GoConfig(board_size=19, komi=komi, handicap=stones))
+  state = go.initial_state(game)
+  assert state.current_player() == go.WHITE and state.history() == []
+  board = go.board_of(state)
+  assert sorted(np.flatnonzero(board == go.BLACK_CELL)) == sorted(go.fixed_handicap(19, stones))
+  state.apply_action(361)
+  state.apply_action(361)
+  assert go.area_score(go.board_of(state), komi) == stones - 0.5
+  assert go.area_score(go.board_of(state), komi, stones) == -0.5
+  assert state.returns() == [-1.0, 1.0]  # OpenSpiel gives White the handicap points.
+  with pytest.raises(ValueError, match="without OpenSpiel's handicap"):
+    go.initial_state(game, [0])
