@@ -109,3 +109,18 @@ def test_gnugo_as_an_agent_on_openspiel_states():
       # GNU Go stopped once random's stones were dead: its own score says it won.
       result = engine.send("final_score")
       assert result.startswith("BW"[game_index % 2] + "+")
+
+
+@pytest.mark.parametrize("seed", [0, 5, 9])
+def test_territory_games_between_gnugos_score_like_gnugo(seed):
+  # Random players lose everything; GNU Go against GNU Go leaves real territory, dame
+  # and dead stones inside it, so the comparison tests territory counting too.
+  program = gnugo_or_skip()
+  with GtpClient(gnugo_command(program, level=1, seed=seed + 1)) as a, \
+       GtpClient(gnugo_command(program, level=seed % 10, seed=seed + 7)) as b:
+    outcome = play_game(a, b, MatchConfig(board_size=9, komi=7.5), scorer=a)
+  assert outcome.end == "passes" and outcome.accepted == len(outcome.moves)
+  assert outcome.dead  # These seeds end with dead stones on the board ...
+  raw = go.area_score(outcome.board, 7.5)
+  assert raw != outcome.area_score  # ... which Tromp-Taylor alone would count.
+  assert outcome.area_score == go.parse_score(outcome.result)
