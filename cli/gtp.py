@@ -33,6 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
   import importlib.metadata
+  import io
   import sys
   from agents.go_baselines import make_go_agent
   from agents.gtp.engine import GtpEngine
@@ -48,5 +49,10 @@ def run(args: argparse.Namespace) -> int:
   name = args.name or f"stratago-{args.agent.split(':')[0]}"
   engine = GtpEngine(lambda size: make_go_agent(args.agent, size), name=name, version=version,
                      board_size=args.size, komi=args.komi)
-  engine.serve(sys.stdin, sys.stdout)
+  # Bytes that are not UTF-8 must reach the engine as bad input, not kill the reader.
+  stdin = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
+  try:
+    engine.serve(stdin, sys.stdout)
+  except BrokenPipeError:  # The controller went away; nothing left to answer.
+    sys.stderr.close()
   return 0

@@ -64,3 +64,12 @@ def test_stratago_gtp_refuses_a_bad_agent_in_one_line():
   assert run.returncode == 2 and run.stdout == ""
   assert run.stderr.strip().splitlines() == [
       "stratago gtp: error: unknown agent 'alphago'; use random[:SEED], heuristic[:SEED] or py:MODULE:FUNCTION"]
+
+
+def test_stratago_gtp_survives_bytes_that_are_not_utf8_and_windows_line_ends():
+  import subprocess
+  data = b"\xff\xfe\x00name\r\n1 protocol_version\r\nboardsize 99\nplay b \xc3\n2 name\nquit\n"
+  run = subprocess.run(stratago_gtp("random"), input=data, capture_output=True, timeout=60)
+  assert run.returncode == 0
+  assert run.stdout.decode().split("\n\n") == [
+      "? unknown command", "=1 2", "? unacceptable size", "? invalid coordinate", "=2 stratago-random", "=", ""]
