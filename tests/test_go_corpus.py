@@ -73,3 +73,16 @@ def test_data_commands_report_user_errors_in_one_line(tmp_path):
   assert "GNU Go not found: '/no/gnugo' is not an executable program" in run.stderr
   run = stratago("data", "gnugo", "--games", "0", "--out", str(tmp_path / "g"))
   assert run.returncode == 2 and "games must be at least 1" in run.stderr
+
+
+def test_a_gnugo_that_dies_fails_every_game_with_its_stderr(tmp_path):
+  fake = tmp_path / "gnugo"
+  fake.write_text("#!/bin/sh\necho 'segmentation fault (pretend)' >&2\nexit 139\n")
+  fake.chmod(0o755)
+  run = stratago("data", "gnugo", "--games", "2", "--workers", "1", "--no-progress",
+                 "--gnugo", str(fake), "--out", str(tmp_path / "g"))
+  assert run.returncode == 2
+  assert run.stderr.strip().splitlines()[-1] == (
+      "stratago data: error: every GNU Go game failed; the first: game 0: GTP engine gnugo exited "
+      "with code 139 while answering 'version'; its stderr ends: segmentation fault (pretend)")
+  assert not list((tmp_path / "g").glob("*.sgf"))

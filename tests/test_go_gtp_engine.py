@@ -171,3 +171,20 @@ def test_loadsgf_sets_size_komi_and_the_position_before_a_move(tmp_path):
   assert engine.handle(f"loadsgf {path} 0") == "? syntax error\n\n"
   assert engine.handle("loadsgf") == "? syntax error\n\n"
   assert engine.state.history() == [24, 25, 17, 49]  # Failures leave the board alone.
+
+
+def test_random_command_soup_never_breaks_the_engine():
+  rng = np.random.default_rng(0)
+  words = ["play", "genmove", "undo", "boardsize", "komi", "clear_board", "final_score", "b", "w",
+           "white", "pass", "a1", "e5", "j9", "t19", "z0", "5", "9", "19", "0", "-3", "7.5", "x",
+           "fixed_handicap", "set_free_handicap", "showboard", "time_left", "loadsgf", "#", "\t"]
+  answered = 0
+  engine = new_engine()
+  for _ in range(1500):
+    line = " ".join(rng.choice(words, size=rng.integers(0, 4)))
+    answer = engine.handle(line)
+    assert answer is None or (answer[0] in "=?" and answer.endswith("\n\n")), (line, answer)
+    assert answer is None or "internal error" not in answer, (line, answer)
+    answered += answer is not None
+  assert answered > 1000
+  assert engine.handle("name") == "= stratago-test\n\n"
