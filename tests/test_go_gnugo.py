@@ -124,3 +124,14 @@ def test_territory_games_between_gnugos_score_like_gnugo(seed):
   raw = go.area_score(outcome.board, 7.5)
   assert raw != outcome.area_score  # ... which Tromp-Taylor alone would count.
   assert outcome.area_score == go.parse_score(outcome.result)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("size,agent", [(13, "heuristic"), (19, "random")])
+def test_full_game_on_bigger_boards_scores_like_gnugo(size, agent):
+  program = gnugo_or_skip()
+  with GtpClient(stratago_gtp(f"{agent}:4")) as ours, \
+       GtpClient(gnugo_command(program, level=1, seed=5)) as gnu:
+    outcome = play_game(gnu, ours, MatchConfig(board_size=size, komi=6.5, timeout_s=120), scorer=gnu)
+  assert outcome.end == "passes" and outcome.accepted == len(outcome.moves)
+  assert outcome.area_score == go.parse_score(outcome.result)
