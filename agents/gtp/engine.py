@@ -1,7 +1,7 @@
 """A GTP version 2 engine around any Go agent: one line in, one response out, never a crash.
 
-  engine = GtpEngine(make_go_agent("random"))
-  engine.handle("boardsize 9")   # -> "= \n\n"
+  engine = GtpEngine(lambda size: make_go_agent("random", size))
+  engine.handle("boardsize 9")   # -> "=\n\n"
   engine.serve(sys.stdin, sys.stdout)
 
 Input is cleaned as the GTP 2 spec says (control characters dropped, tabs to
