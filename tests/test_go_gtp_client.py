@@ -73,3 +73,24 @@ def test_stratago_gtp_survives_bytes_that_are_not_utf8_and_windows_line_ends():
   assert run.returncode == 0
   assert run.stdout.decode().split("\n\n") == [
       "? unknown command", "=1 2", "? unacceptable size", "? invalid coordinate", "=2 stratago-random", "=", ""]
+
+
+def test_gnugo_lookup_tries_path_then_usr_games_and_says_how_to_install(tmp_path, monkeypatch):
+  from agents.gtp import gnugo
+  import go_testing
+  monkeypatch.setenv("PATH", str(tmp_path))
+  monkeypatch.setattr(gnugo, "_DEBIAN_PATH", str(tmp_path / "games" / "gnugo"))
+  assert gnugo.find_gnugo() is None
+  with pytest.raises(gnugo.GnuGoNotFound, match="install it with 'apt-get install gnugo'"):
+    gnugo.require_gnugo()
+  with pytest.raises(pytest.skip.Exception, match="GNU Go is not installed"):
+    go_testing.gnugo_or_skip()
+  (tmp_path / "games").mkdir()
+  (tmp_path / "games" / "gnugo").write_text("#!/bin/sh\n")
+  (tmp_path / "games" / "gnugo").chmod(0o755)
+  assert gnugo.find_gnugo() == str(tmp_path / "games" / "gnugo")  # Not on PATH: /usr/games.
+  (tmp_path / "gnugo").write_text("#!/bin/sh\n")
+  (tmp_path / "gnugo").chmod(0o755)
+  assert gnugo.find_gnugo() == str(tmp_path / "gnugo")  # PATH first.
+  assert gnugo.gnugo_command("gg", level=3, seed=7) == [
+      "gg", "--mode", "gtp", "--level", "3", "--seed", "7", "--chinese-rules", "--positional-superko"]
