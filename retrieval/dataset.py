@@ -56,22 +56,26 @@ class DatasetInfo:
 def record_positions(record: sgf.GoRecord) -> dict[str, np.ndarray]:
   """One row per move of `record`, all fields but `game` (see the module docstring)."""
   state = _start(record)
-  size = record.board_size
+  n2 = record.board_size * record.board_size
   winner = record.winner
-  rows = {k: [] for k in FIELDS if k != "game"}
-  for number, (colour, action) in enumerate(record.moves, start=1):
-    planes = go.side_to_move_planes(go.board_of(state), colour)
-    rows["planes"].append(np.packbits(planes.reshape(-1)))
-    rows["move"].append(action)
-    rows["to_play"].append(colour)
-    rows["value"].append(0 if winner is None else (1 if winner == colour else -1))
-    rows["move_number"].append(number)
+  num_moves = len(record.moves)
+  planes = np.zeros((num_moves, 2 * n2), np.uint8)
+  for i, (colour, action) in enumerate(record.moves):
+    # OpenSpiel's observation: planes black, white, empty, then White-to-move.
+    obs = np.asarray(state.observation_tensor(0), dtype=np.uint8)
+    own, opp = (obs[:n2], obs[n2:2 * n2]) if colour == go.BLACK else (obs[n2:2 * n2], obs[:n2])
+    planes[i, :n2], planes[i, n2:] = own, opp
     state.apply_action(action)
-  width = packed_width(size)
-  out = {k: np.asarray(v, dtype=FIELDS[k]) for k, v in rows.items() if k != "planes"}
-  out["planes"] = (np.stack(rows["planes"]) if rows["planes"]
-                   else np.zeros((0, width), np.uint8))
-  return out
+  colours = np.asarray([c for c, _ in record.moves], dtype=np.int8)
+  values = (np.zeros(num_moves, np.int8) if winner is None
+            else np.where(colours == winner, 1, -1).astype(np.int8))
+  return {
+      "planes": np.packbits(planes, axis=1),
+      "move": np.asarray([a for _, a in record.moves], dtype=np.int16),
+      "to_play": colours,
+      "value": values,
+      "move_number": np.arange(1, num_moves + 1, dtype=np.int16),
+  }
 
 
 def _start(record: sgf.GoRecord):
