@@ -57,3 +57,10 @@ _rng = np.random.RandomState(20240611)
 ZOBRIST = _rng.randint(1, 2**31 - 1, size=(26, NUM_SQUARES), dtype=np.int64).astype(np.uint32)
 ZOBRIST[0] = 0
 ZOBRIST[25] = 0
+
+# Moves computed as [direction 4, distance 1-9, from-square 100] are put in action order with this gather.
+RAY_INDEX = (DIRECTION * 900 + (DIST - 1) * 100 + np.arange(NUM_SQUARES)[:, None]).astype(np.int32)
+
+# For a square a and its line index j (s = TARGET[a, j]), the line index of a seen from s.
+INVERSE = np.array([[line_index(line_target(a, j), a) for j in range(NUM_LINE_TARGETS)]
+                    for a in range(NUM_SQUARES)], np.int32)

@@ -59,6 +59,8 @@ _SETUP = notation.SETUP_SQUARES
 _STRENGTH = jnp.asarray(P.STRENGTH)
 _ZFLAT = jnp.asarray(T.ZOBRIST.reshape(-1))
 _SQ = np.arange(100, dtype=np.int32)
+_TARGET_RANK = T.TARGET // 10
+_TARGET_FILE = T.TARGET % 10
 
 RESULT_NONE, RESULT_MOVE, RESULT_ATTACKER_WON, RESULT_DEFENDER_WON, RESULT_BOTH_REMOVED = range(5)
 
@@ -76,8 +78,12 @@ class State(NamedTuple):
     since_attack: int32 moves since the last attack.
     terminal: bool the game is over.
     rewards: float32[2] final returns (Red, Blue); zero before the end.
+    Per-player fields below are indexed 0 = the player to act, 1 = the other.
     last_moves: int32[2, 3, 3] each player's last three moves, oldest first, in
       that player's own frame: (from, to, was_attack), -1 where none.
+    ban: int32[2, 5] the two-squares rule's ban on each player's next move:
+      (square of the banned piece or -1, then min rank, max rank, min file, max file
+      of the squares it may not move to), own frame.
     history: int32[H, 4] public recent moves, newest first: (from, to, result, mover)
       with squares in Red's frame; result is one of RESULT_*.
     chase_sq: int32[2] square (own frame) of the piece each player's last move chased, or -1.
@@ -95,6 +101,7 @@ class State(NamedTuple):
   terminal: jax.Array
   rewards: jax.Array
   last_moves: jax.Array
+  ban: jax.Array
   history: jax.Array
   chase_sq: jax.Array
   chase_n: jax.Array
@@ -114,6 +121,7 @@ def _empty_state(config: RulesConfig, board, placed) -> State:
       terminal=jnp.bool_(False),
       rewards=jnp.zeros(2, jnp.float32),
       last_moves=jnp.full((2, 3, 3), -1, jnp.int32),
+      ban=jnp.full((2, 5), -1, jnp.int32),
       history=jnp.zeros((config.history, 4), jnp.int32),
       chase_sq=jnp.full(2, -1, jnp.int32),
       chase_n=jnp.zeros(2, jnp.int32),
@@ -209,7 +217,9 @@ def _flip(state: State) -> State:
   """The same position in the other player's frame (turned 180 degrees, colours swapped)."""
   b = state.board[::-1]
   b = jnp.where((b >= 1) & (b <= 12), b + 12, jnp.where((b >= 13) & (b <= 24), b - 12, b))
-  return state._replace(board=b.astype(jnp.int8), revealed=state.revealed[::-1], moved=state.moved[::-1])
+  return state._replace(board=b.astype(jnp.int8), revealed=state.revealed[::-1], moved=state.moved[::-1],
+                        last_moves=state.last_moves[::-1], ban=state.ban[::-1], chase_sq=state.chase_sq[::-1],
+                        chase_n=state.chase_n[::-1], chase_hash=state.chase_hash[::-1])
 
 
 def _hash(board) -> jax.Array:
@@ -218,7 +228,7 @@ def _hash(board) -> jax.Array:
 
 def _opponent_last(state: State):
   """The opponent's last move in the acting player's frame: (from, to, was_attack)."""
-  m = state.last_moves[1 - state.player, 2]
+  m = state.last_moves[1, 2]
   return jnp.where(m[0] >= 0, 99 - m[0], -1), jnp.where(m[1] >= 0, 99 - m[1], -1), m[2] > 0
 
 
@@ -249,18 +259,20 @@ def _move(config: RulesConfig, state: State, action) -> State:
   of, ot, oatt = _opponent_last(state)
   adjacent = (jnp.abs(dst // 10 - ot // 10) + jnp.abs(dst % 10 - ot % 10)) == 1
   is_chase = ~attack & (ot >= 0) & ~oatt & adjacent
-  cont = is_chase & (state.chase_sq[p] >= 0) & (of == state.chase_sq[p])
-  n = state.chase_n[p]
+  cont = is_chase & (state.chase_sq[0] >= 0) & (of == state.chase_sq[0])
+  n = state.chase_n[0]
   k = config.chase_memory
   h_after = _hash(new_board)
-  hashes = jnp.where(cont, state.chase_hash[p].at[n % k].set(h_after),
+  hashes = jnp.where(cont, state.chase_hash[0].at[n % k].set(h_after),
                      jnp.zeros(k, jnp.uint32).at[0].set(h_after))
-  chase_hash = state.chase_hash.at[p].set(hashes)
-  chase_n = state.chase_n.at[p].set(jnp.where(is_chase, jnp.where(cont, n + 1, 1), 0))
-  chase_sq = state.chase_sq.at[p].set(jnp.where(is_chase, ot, -1))
+  chase_hash = state.chase_hash.at[0].set(hashes)
+  chase_n = state.chase_n.at[0].set(jnp.where(is_chase, jnp.where(cont, n + 1, 1), 0))
+  chase_sq = state.chase_sq.at[0].set(jnp.where(is_chase, ot, -1))
 
   mine = jnp.stack([src, dst, attack.astype(jnp.int32)])
-  last_moves = state.last_moves.at[p].set(jnp.concatenate([state.last_moves[p, 1:], mine[None]], 0))
+  mine3 = jnp.concatenate([state.last_moves[0, 1:], mine[None]], 0)
+  last_moves = state.last_moves.at[0].set(mine3)
+  ban = state.ban.at[0].set(_two_square_ban(mine3))
   result = jnp.where(~attack, RESULT_MOVE, jnp.where(att_wins, RESULT_ATTACKER_WON,
                                                      jnp.where(def_wins, RESULT_DEFENDER_WON, RESULT_BOTH_REMOVED)))
   history = state.history
@@ -272,68 +284,74 @@ def _move(config: RulesConfig, state: State, action) -> State:
   moved_state = state._replace(
       board=new_board, revealed=revealed, moved=moved, num_moves=state.num_moves + 1,
       since_attack=jnp.where(attack, 0, state.since_attack + 1), terminal=flag,
-      rewards=rewards.astype(jnp.float32), last_moves=last_moves, history=history,
+      rewards=rewards.astype(jnp.float32), last_moves=last_moves, ban=ban, history=history,
       chase_sq=chase_sq, chase_n=chase_n, chase_hash=chase_hash)
   return _flip(moved_state)._replace(player=1 - p)
-
-
-def _runs(empty) -> jax.Array:
-  """int32[4, 100]: how many empty squares follow each square in each direction."""
-  grid = jnp.pad(empty.reshape(10, 10), 9)
-  out = []
-  for dr, df in T.DIR_STEP:
-    run = jnp.ones((10, 10), bool)
-    total = jnp.zeros((10, 10), jnp.int32)
-    for k in range(1, 10):
-      run = run & grid[9 + k * dr:19 + k * dr, 9 + k * df:19 + k * df]
-      total = total + run
-    out.append(total.reshape(100))
-  return jnp.stack(out)
 
 
 def _move_mask(config: RulesConfig, state: State) -> jax.Array:
   """bool[100, 18]: legal moves of the player to act (board in its frame)."""
   b = state.board.astype(jnp.int32)
-  own_movable = (b >= P.SPY) & (b <= P.MARSHAL)
-  tcode = b[T.TARGET]
-  target_ok = (tcode == P.EMPTY) | ((tcode > P.BLUE_OFFSET) & (tcode < P.LAKE))
-  runs = _runs(b == P.EMPTY)[T.DIRECTION, _SQ[:, None]]
-  reach = jnp.where((b == P.SCOUT)[:, None], T.DIST <= runs + 1, T.DIST == 1)
-  legal = own_movable[:, None] & target_ok & reach
+  grid = jnp.pad(b.reshape(10, 10), 9, constant_values=P.LAKE)  # off the board blocks like a lake
+  empty = grid == P.EMPTY
+  target_ok = empty | ((grid > P.BLUE_OFFSET) & (grid < P.LAKE))
+  b2 = b.reshape(10, 10)
+  movable = (b2 >= P.SPY) & (b2 <= P.MARSHAL)
+  scout = b2 == P.SCOUT
+  shifted = lambda x, k, dr, df: x[9 + k * dr:19 + k * dr, 9 + k * df:19 + k * df]
+  rays = []
+  for dr, df in T.DIR_STEP:
+    rays.append(movable & shifted(target_ok, 1, dr, df))
+    run = scout & shifted(empty, 1, dr, df)
+    for k in range(2, 10):
+      rays.append(run & shifted(target_ok, k, dr, df))
+      run = run & shifted(empty, k, dr, df)
+  legal = jnp.stack(rays).reshape(-1)[T.RAY_INDEX]
   if config.two_square_rule:
     legal &= ~_two_square_forbidden(state)
   if config.more_squares_rule:
-    legal &= ~_chase_forbidden(config, state, b, tcode)
+    legal &= ~_chase_forbidden(config, state, b)
   return legal
 
 
-def _two_square_forbidden(state: State) -> jax.Array:
-  m = state.last_moves[state.player]
+def _two_square_ban(m) -> jax.Array:
+  """int32[5]: the ban a player's last three moves (int[3, 3], oldest first) put on its next move."""
   (f1, t1), (f2, t2), (f3, t3) = m[0, :2], m[1, :2], m[2, :2]
   chain = (f1 >= 0) & (t1 == f2) & (t2 == f3)
   rmin, rmax = jnp.minimum(f1 // 10, t1 // 10), jnp.maximum(f1 // 10, t1 // 10)
   fmin, fmax = jnp.minimum(f1 % 10, t1 % 10), jnp.maximum(f1 % 10, t1 % 10)
   inside = lambda s: (s // 10 >= rmin) & (s // 10 <= rmax) & (s % 10 >= fmin) & (s % 10 <= fmax)
   active = chain & inside(t2) & inside(t3)
-  return active & (_SQ[:, None] == t3) & inside(jnp.asarray(T.TARGET))
+  return jnp.stack([jnp.where(active, t3, -1), rmin, rmax, fmin, fmax]).astype(jnp.int32)
 
 
-def _chase_forbidden(config: RulesConfig, state: State, b, tcode) -> jax.Array:
+def _two_square_forbidden(state: State) -> jax.Array:
+  # Only constant tables and per-game scalars here: XLA fuses this into every use of the
+  # mask, so anything computed per target would be computed many times over.
+  sq, rmin, rmax, fmin, fmax = (state.ban[0, i] for i in range(5))
+  return ((_SQ[:, None] == sq) & (_TARGET_RANK >= rmin) & (_TARGET_RANK <= rmax)
+          & (_TARGET_FILE >= fmin) & (_TARGET_FILE <= fmax))
+
+
+def _chase_forbidden(config: RulesConfig, state: State, b) -> jax.Array:
   p = state.player
   of, ot, oatt = _opponent_last(state)
-  continuing = (state.chase_sq[p] >= 0) & (of == state.chase_sq[p]) & ~oatt & (ot >= 0)
+  continuing = (state.chase_sq[0] >= 0) & (of == state.chase_sq[0]) & ~oatt & (ot >= 0)
   r, f = ot // 10, ot % 10
   adj = jnp.stack([ot - 10, ot + 10, ot - 1, ot + 1])
-  ok = jnp.stack([r > 0, r < 9, f > 0, f < 9])
-  adj = jnp.where(ok, adj, -1)
+  adj_ok = jnp.stack([r > 0, r < 9, f > 0, f < 9]) & continuing
+  adj = jnp.clip(adj, 0, 99)
+  adj_ok &= b[adj] == P.EMPTY  # a chasing move is not an attack
+  src = jnp.asarray(T.TARGET)[adj]  # [4, 18] squares on the lines through each target
+  piece = b[src]
   h = _hash(b)
-  zs = _ZFLAT[b * 100 + _SQ]
-  after = h - zs[None, :] + _ZFLAT[b[None, :] * 100 + jnp.clip(adj, 0, 99)[:, None]]  # [4, 100]
+  after = h - _ZFLAT[piece * 100 + src] + _ZFLAT[piece * 100 + adj[:, None]]
   k = config.chase_memory
-  valid = jnp.arange(k) < jnp.minimum(state.chase_n[p], k)
-  seen = jnp.any((after[:, :, None] == state.chase_hash[p][None, None, :]) & valid, axis=-1)  # [4, 100]
-  hit = jnp.any((T.TARGET[None] == adj[:, None, None]) & seen[:, :, None], axis=0)  # [100, 18]
-  return continuing & (tcode == P.EMPTY) & hit
+  valid = jnp.arange(k) < jnp.minimum(state.chase_n[0], k)
+  seen = jnp.any((after[:, :, None] == state.chase_hash[0][None, None, :]) & valid, axis=-1)
+  bad = seen & adj_ok[:, None] & (piece >= P.SPY) & (piece <= P.MARSHAL)  # [4, 18]
+  action = src * 18 + jnp.asarray(T.INVERSE)[adj]
+  return jnp.zeros(T.NUM_MOVE_ACTIONS, bool).at[action.reshape(-1)].max(bad.reshape(-1)).reshape(100, 18)
 
 
 def _can_move_simple(b, side_offset: int) -> jax.Array:
