@@ -4,8 +4,10 @@ Measures (1) the OpenSpiel form, one state: `legal_actions()` then
 `apply_action()` with a uniformly random legal action; and (2) the batched JAX
 form: `vmap(step)` plus a uniform random legal action drawn from each game's
 legal mask, `--scan` steps per jitted call, finished games restarted from a
-fresh random deployment. Compile time is excluded; steps of finished games are
-not counted.
+pool of fresh random deployments. Compile time is excluded; steps of finished games are
+not counted. `steps/s` is per wall-clock second; `steps/cpu-s` per CPU second
+used by this process (all its threads), which is steadier on a shared machine:
+on N free cores, wall-clock speed is at most N times it.
 
 usage: python benchmarks/stratego_steps.py [--variant classic] [--max-batch 65536] [--seconds 3]
 """
@@ -38,45 +40,49 @@ def _random_legal(key, legal):
 
 
 def make_runner(config, batch: int, scan: int):
+  """Jitted `scan` random-play steps of a batch; finished games restart from a pool of fresh deployments."""
   from games.stratego import engine
   init = jax.vmap(lambda k: engine.init_random(config, k))
   step = jax.vmap(lambda s, a: engine.step(config, s, a))
 
   def one(carry, _):
-    state, key = carry
-    key, k_act, k_reset = jax.random.split(key, 3)
+    state, pool, key = carry
+    key, k_act, k_roll = jax.random.split(key, 3)
     live = ~state.terminal
     state = step(state, _random_legal(k_act, state.legal))
     done = state.terminal
 
-    def reset(s):
-      fresh = init(jax.random.split(k_reset, batch))
+    def reset(s):  # a random rotation of the pool, so restarted games get varied setups
+      shift = jax.random.randint(k_roll, (), 0, batch)
+      fresh = jax.tree.map(lambda x: jnp.roll(x, shift, axis=0), pool)
       return jax.tree.map(lambda f, x: jnp.where(done.reshape((-1,) + (1,) * (x.ndim - 1)), f, x), fresh, s)
 
     state = jax.lax.cond(jnp.any(done), reset, lambda s: s, state)
-    return (state, key), jnp.sum(live)
+    return (state, pool, key), jnp.sum(live)
 
   @jax.jit
-  def run(state, key):
-    (state, key), n = jax.lax.scan(one, (state, key), None, length=scan)
+  def run(state, pool, key):
+    (state, pool, key), n = jax.lax.scan(one, (state, pool, key), None, length=scan)
     return state, key, jnp.sum(n)
 
   return init, run
 
 
-def bench_batched(config, batch: int, seconds: float, scan: int) -> tuple[float, float]:
+def bench_batched(config, batch: int, seconds: float, scan: int) -> tuple[float, float, float]:
+  """Returns (steps per wall second, steps per CPU second of this process, compile seconds)."""
   init, run = make_runner(config, batch, scan)
   key = jax.random.PRNGKey(0)
-  state = jax.jit(init)(jax.random.split(key, batch))
+  pool = jax.jit(init)(jax.random.split(key, batch))
+  state = pool
   t0 = time.perf_counter()
-  state, key, n = run(state, key)
+  state, key, n = run(state, pool, key)
   jax.block_until_ready(n)
   compile_s = time.perf_counter() - t0
-  steps, t0 = 0, time.perf_counter()
+  steps, t0, c0 = 0, time.perf_counter(), time.process_time()
   while time.perf_counter() - t0 < seconds:
-    state, key, n = run(state, key)
+    state, key, n = run(state, pool, key)
     steps += int(n)
-  return steps / (time.perf_counter() - t0), compile_s
+  return steps / (time.perf_counter() - t0), steps / (time.process_time() - c0), compile_s
 
 
 def bench_openspiel(variant: str, seconds: float) -> float:
@@ -119,11 +125,11 @@ def main():
         f"cpus: {os.cpu_count()}, variant: {args.variant}, jax {jax.__version__}")
   if not args.skip_openspiel:
     print(f"openspiel  one state        {bench_openspiel(args.variant, args.seconds):>12,.0f} steps/s")
-  print(f"{'form':<10} {'batch':>6} {'compile_s':>10} {'steps/s':>14}")
+  print(f"{'form':<10} {'batch':>6} {'compile_s':>10} {'steps/s':>14} {'steps/cpu-s':>14}")
   batch = args.min_batch
   while batch <= args.max_batch:
-    rate, compile_s = bench_batched(config, batch, args.seconds, args.scan)
-    print(f"{'batched':<10} {batch:>6} {compile_s:>10.1f} {rate:>14,.0f}", flush=True)
+    rate, cpu_rate, compile_s = bench_batched(config, batch, args.seconds, args.scan)
+    print(f"{'batched':<10} {batch:>6} {compile_s:>10.1f} {rate:>14,.0f} {cpu_rate:>14,.0f}", flush=True)
     batch *= 4
   return 0
 

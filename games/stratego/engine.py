@@ -89,6 +89,7 @@ class State(NamedTuple):
     chase_sq: int32[2] square (own frame) of the piece each player's last move chased, or -1.
     chase_n: int32[2] chasing moves in each player's current chase.
     chase_hash: uint32[2, K] positions produced by each player's current chase.
+    zhash: uint32 hash of the board (the same in both frames), for the more-squares rule.
     legal: bool[NUM_ACTIONS] legal actions of the player to act.
   """
   board: jax.Array
@@ -106,6 +107,7 @@ class State(NamedTuple):
   chase_sq: jax.Array
   chase_n: jax.Array
   chase_hash: jax.Array
+  zhash: jax.Array
   legal: jax.Array
 
 
@@ -126,6 +128,7 @@ def _empty_state(config: RulesConfig, board, placed) -> State:
       chase_sq=jnp.full(2, -1, jnp.int32),
       chase_n=jnp.zeros(2, jnp.int32),
       chase_hash=jnp.zeros((2, config.chase_memory), jnp.uint32),
+      zhash=_hash(jnp.asarray(board, jnp.int8)),
       legal=jnp.zeros(NUM_ACTIONS, bool))
 
 
@@ -181,10 +184,12 @@ def step(config: RulesConfig, state: State, action) -> State:
   """Plays one action (deployment or move) of the player to act; a finished game stays as it is."""
   action = jnp.asarray(action, jnp.int32)
   deploying = state.placed < _total(config)
-  nxt = jax.tree.map(lambda d, m: jnp.where(deploying, d, m),
-                     _deploy(config, state, action), _move(config, state, action))
-  nxt = _finish(config, nxt)
-  return jax.tree.map(lambda old, new: jnp.where(state.terminal, old, new), state, nxt)
+  # `legal` is left out of the branches (None is an empty subtree): it is recomputed anyway.
+  old = state._replace(legal=None)
+  nxt = jax.tree.map(lambda d, m: jnp.where(deploying, d, m), _deploy(config, old, action), _move(config, old, action))
+  nxt = _finish(config, nxt._replace(terminal=nxt.terminal | state.terminal))  # no legal actions once over
+  kept = jax.tree.map(lambda o, n: jnp.where(state.terminal, o, n), old, nxt._replace(legal=None))
+  return kept._replace(legal=nxt.legal)
 
 
 def deploy_setup(config: RulesConfig, state: State, setup) -> State:
@@ -192,7 +197,7 @@ def deploy_setup(config: RulesConfig, state: State, setup) -> State:
   setup = jnp.asarray(setup, jnp.int8)
   board = state.board.at[_SETUP].set(jnp.where(setup > 0, setup, state.board[_SETUP]))
   placed = state.placed + P.num_pieces(config.variant)
-  return _finish(config, _after_deploy(config, state, board, placed))
+  return _finish(config, _after_deploy(config, state._replace(zhash=_hash(board)), board, placed))
 
 
 def _deploy(config: RulesConfig, state: State, action) -> State:
@@ -200,8 +205,10 @@ def _deploy(config: RulesConfig, state: State, action) -> State:
   n = P.num_pieces(config.variant)
   i = jnp.clip(action, 0, 39)
   piece = order[jnp.clip(state.placed % n, 0, n - 1)]
-  board = state.board.at[jnp.asarray(_SETUP)[i]].set(piece)
-  return _after_deploy(config, state, board, state.placed + 1)
+  sq = jnp.asarray(_SETUP)[i]
+  board = state.board.at[sq].set(piece)
+  zhash = state.zhash + _ZFLAT[piece.astype(jnp.int32) * 100 + sq]
+  return _after_deploy(config, state._replace(zhash=zhash), board, state.placed + 1)
 
 
 def _after_deploy(config: RulesConfig, state: State, board, placed) -> State:
@@ -262,7 +269,8 @@ def _move(config: RulesConfig, state: State, action) -> State:
   cont = is_chase & (state.chase_sq[0] >= 0) & (of == state.chase_sq[0])
   n = state.chase_n[0]
   k = config.chase_memory
-  h_after = _hash(new_board)
+  h_after = (state.zhash - _ZFLAT[ca * 100 + src] - _ZFLAT[cd * 100 + dst]
+             + _ZFLAT[new_dst.astype(jnp.int32) * 100 + dst])
   hashes = jnp.where(cont, state.chase_hash[0].at[n % k].set(h_after),
                      jnp.zeros(k, jnp.uint32).at[0].set(h_after))
   chase_hash = state.chase_hash.at[0].set(hashes)
@@ -285,7 +293,7 @@ def _move(config: RulesConfig, state: State, action) -> State:
       board=new_board, revealed=revealed, moved=moved, num_moves=state.num_moves + 1,
       since_attack=jnp.where(attack, 0, state.since_attack + 1), terminal=flag,
       rewards=rewards.astype(jnp.float32), last_moves=last_moves, ban=ban, history=history,
-      chase_sq=chase_sq, chase_n=chase_n, chase_hash=chase_hash)
+      chase_sq=chase_sq, chase_n=chase_n, chase_hash=chase_hash, zhash=h_after)
   return _flip(moved_state)._replace(player=1 - p)
 
 
@@ -344,7 +352,7 @@ def _chase_forbidden(config: RulesConfig, state: State, b) -> jax.Array:
   adj_ok &= b[adj] == P.EMPTY  # a chasing move is not an attack
   src = jnp.asarray(T.TARGET)[adj]  # [4, 18] squares on the lines through each target
   piece = b[src]
-  h = _hash(b)
+  h = state.zhash
   after = h - _ZFLAT[piece * 100 + src] + _ZFLAT[piece * 100 + adj[:, None]]
   k = config.chase_memory
   valid = jnp.arange(k) < jnp.minimum(state.chase_n[0], k)
@@ -367,21 +375,20 @@ def _can_move_simple(b, side_offset: int) -> jax.Array:
 def _finish(config: RulesConfig, state: State) -> State:
   """Computes the legal actions of the player to act, then ends the game where the rules say."""
   deploying = state.placed < _total(config)
-  deploy_mask = (state.board[_SETUP] == P.EMPTY) & deploying
-  move_mask = _move_mask(config, state).reshape(-1) & ~deploying
-  legal = jnp.concatenate([deploy_mask, move_mask]) & ~state.terminal
-  b = state.board.astype(jnp.int32)
-  stuck = ~deploying & ~state.terminal & ~jnp.any(move_mask)
-  other_can = _can_move_simple(b, P.BLUE_OFFSET)
-  lose = stuck & other_can
   limit = ~deploying & ((state.num_moves >= config.max_moves) |
                         (state.since_attack >= config.max_moves_since_attack))
-  draw = ~state.terminal & ~lose & (stuck | limit)
-  p = state.player
-  loser_rewards = jnp.where(p == 0, jnp.array([-1.0, 1.0]), jnp.array([1.0, -1.0]))
+  # Everything that ends the game without looking at the legal moves is known here, so the mask
+  # is final as computed (no second pass over it, which XLA would fuse into a recomputation).
+  over = state.terminal | limit
+  deploy_mask = (state.board[_SETUP] == P.EMPTY) & deploying & ~over
+  move_mask = _move_mask(config, state).reshape(-1) & ~deploying & ~over
+  legal = jnp.concatenate([deploy_mask, move_mask])
+  stuck = ~deploying & ~over & ~jnp.any(move_mask)
+  lose = stuck & _can_move_simple(state.board.astype(jnp.int32), P.BLUE_OFFSET)
+  draw = (stuck & ~lose) | (limit & ~state.terminal)
+  loser_rewards = jnp.where(state.player == 0, jnp.array([-1.0, 1.0]), jnp.array([1.0, -1.0]))
   rewards = jnp.where(lose, loser_rewards, state.rewards).astype(jnp.float32)
-  terminal = state.terminal | lose | draw
-  return state._replace(legal=legal & ~terminal, terminal=terminal, rewards=rewards)
+  return state._replace(legal=legal, terminal=state.terminal | lose | draw, rewards=rewards)
 
 
 @functools.partial(jax.jit, static_argnums=0)
