@@ -10,18 +10,23 @@ import pytest
 import games  # noqa: F401  (registers stratego)
 from games.stratego import engine
 from games.stratego import notation
-from games.stratego import observe
+from games.stratego import observation
 from games.stratego import pieces as P
 
 
-@pytest.mark.parametrize("variant,num_games,max_moves", [("barrage", 24, 200), ("classic", 6, 120)])
+@pytest.mark.parametrize("variant,num_games,max_moves", [
+    ("barrage", 12, 150),
+    ("classic", 4, 80),
+    pytest.param("barrage", 64, 600, marks=pytest.mark.slow),
+    pytest.param("classic", 16, 400, marks=pytest.mark.slow),
+])
 def test_batched_and_openspiel_forms_agree_move_by_move(variant, num_games, max_moves):
   g = pyspiel.load_game("stratego", {"variant": variant, "deployment": "random", "max_moves": max_moves})
   config = g.config
   states = [g.new_initial_state() for _ in range(num_games)]
   batch = jax.tree.map(lambda x: np.stack([x] * num_games), engine.init_deployment(config))
   vstep = jax.jit(jax.vmap(functools.partial(engine.step, config)))
-  vobs = jax.jit(jax.vmap(functools.partial(observe.observe, config), in_axes=(0, None)))
+  vobs = jax.jit(jax.vmap(functools.partial(observation.observe, config), in_axes=(0, None)))
   rng = np.random.default_rng(0)
   checked = 0
   while not all(s.is_terminal() for s in states):

@@ -2,7 +2,7 @@
 
 The functions take one game (`State`) and a static `RulesConfig`; batch them
 with `jax.vmap`. `init_*`, `step`, `legal_action_mask`, `is_terminal`,
-`returns` and (in `observe.py`) `observe` make up the interface.
+`returns` and (in `observation.py`) `observe` make up the interface.
 
 Frame. `State.board` is kept in the frame of the player to act: that player's
 pieces have Red codes 1-12 and its home rows are ranks 1-4; the opponent's have
@@ -37,7 +37,8 @@ Rules enforced (International Stratego Federation rules, with these choices):
   * A player with no legal move on their turn loses; if neither side has a
     movable piece with a free or enemy neighbour, the game is drawn.
   * Draw after `max_moves` moves, or `max_moves_since_attack` moves without an
-    attack. Order of checks after a move: flag captured, no-legal-move, limits.
+    attack. Order of checks after a move: flag captured, then these limits,
+    then the next player's lack of a legal move.
 """
 
 from __future__ import annotations
@@ -56,8 +57,8 @@ from games.stratego.config import RulesConfig
 
 NUM_ACTIONS = T.NUM_ACTIONS
 _SETUP = notation.SETUP_SQUARES
-_STRENGTH = jnp.asarray(P.STRENGTH)
-_ZFLAT = jnp.asarray(T.ZOBRIST.reshape(-1))
+_STRENGTH = P.STRENGTH  # numpy constants: nothing touches JAX at import time
+_ZFLAT = T.ZOBRIST.reshape(-1)
 _SQ = np.arange(100, dtype=np.int32)
 _TARGET_RANK = T.TARGET // 10
 _TARGET_FILE = T.TARGET % 10
@@ -207,7 +208,7 @@ def _deploy(config: RulesConfig, state: State, action) -> State:
   piece = order[jnp.clip(state.placed % n, 0, n - 1)]
   sq = jnp.asarray(_SETUP)[i]
   board = state.board.at[sq].set(piece)
-  zhash = state.zhash + _ZFLAT[piece.astype(jnp.int32) * 100 + sq]
+  zhash = state.zhash + jnp.asarray(_ZFLAT)[piece.astype(jnp.int32) * 100 + sq]
   return _after_deploy(config, state._replace(zhash=zhash), board, state.placed + 1)
 
 
@@ -230,7 +231,7 @@ def _flip(state: State) -> State:
 
 
 def _hash(board) -> jax.Array:
-  return jnp.sum(_ZFLAT[board.astype(jnp.int32) * 100 + _SQ], dtype=jnp.uint32)
+  return jnp.sum(jnp.asarray(_ZFLAT)[board.astype(jnp.int32) * 100 + _SQ], dtype=jnp.uint32)
 
 
 def _opponent_last(state: State):
@@ -251,7 +252,7 @@ def _move(config: RulesConfig, state: State, action) -> State:
   attack = cd != P.EMPTY
   flag = attack & (kd == P.FLAG)
   bomb = kd == P.BOMB
-  sa, sd = _STRENGTH[ca], _STRENGTH[jnp.clip(kd, 0, 12)]
+  sa, sd = jnp.asarray(_STRENGTH)[ca], jnp.asarray(_STRENGTH)[jnp.clip(kd, 0, 12)]
   att_wins = attack & (flag | jnp.where(bomb, ca == P.MINER, ((ca == P.SPY) & (kd == P.MARSHAL)) | (sa > sd)))
   tie = attack & ~bomb & ~flag & ~att_wins & (sa == sd)
   def_wins = attack & ~att_wins & ~tie
@@ -269,8 +270,8 @@ def _move(config: RulesConfig, state: State, action) -> State:
   cont = is_chase & (state.chase_sq[0] >= 0) & (of == state.chase_sq[0])
   n = state.chase_n[0]
   k = config.chase_memory
-  h_after = (state.zhash - _ZFLAT[ca * 100 + src] - _ZFLAT[cd * 100 + dst]
-             + _ZFLAT[new_dst.astype(jnp.int32) * 100 + dst])
+  h_after = (state.zhash - jnp.asarray(_ZFLAT)[ca * 100 + src] - jnp.asarray(_ZFLAT)[cd * 100 + dst]
+             + jnp.asarray(_ZFLAT)[new_dst.astype(jnp.int32) * 100 + dst])
   hashes = jnp.where(cont, state.chase_hash[0].at[n % k].set(h_after),
                      jnp.zeros(k, jnp.uint32).at[0].set(h_after))
   chase_hash = state.chase_hash.at[0].set(hashes)
@@ -353,7 +354,7 @@ def _chase_forbidden(config: RulesConfig, state: State, b) -> jax.Array:
   src = jnp.asarray(T.TARGET)[adj]  # [4, 18] squares on the lines through each target
   piece = b[src]
   h = state.zhash
-  after = h - _ZFLAT[piece * 100 + src] + _ZFLAT[piece * 100 + adj[:, None]]
+  after = h - jnp.asarray(_ZFLAT)[piece * 100 + src] + jnp.asarray(_ZFLAT)[piece * 100 + adj[:, None]]
   k = config.chase_memory
   valid = jnp.arange(k) < jnp.minimum(state.chase_n[0], k)
   seen = jnp.any((after[:, :, None] == state.chase_hash[0][None, None, :]) & valid, axis=-1)
@@ -394,6 +395,11 @@ def _finish(config: RulesConfig, state: State) -> State:
 @functools.partial(jax.jit, static_argnums=0)
 def jit_step(config: RulesConfig, state: State, action) -> State:
   return step(config, state, action)
+
+
+@functools.partial(jax.jit, static_argnums=0)
+def jit_init_deployment(config: RulesConfig) -> State:
+  return init_deployment(config)
 
 
 @functools.partial(jax.jit, static_argnums=0)
