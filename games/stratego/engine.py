@@ -300,11 +300,10 @@ def _move(config: RulesConfig, state: State, action) -> State:
 
 def _move_mask(config: RulesConfig, state: State) -> jax.Array:
   """bool[100, 18]: legal moves of the player to act (board in its frame)."""
-  b = state.board.astype(jnp.int32)
-  grid = jnp.pad(b.reshape(10, 10), 9, constant_values=P.LAKE)  # off the board blocks like a lake
+  b2 = state.board.reshape(10, 10)  # int8: a quarter of the memory traffic of int32
+  grid = jnp.pad(b2, 9, constant_values=P.LAKE)  # off the board blocks like a lake
   empty = grid == P.EMPTY
   target_ok = empty | ((grid > P.BLUE_OFFSET) & (grid < P.LAKE))
-  b2 = b.reshape(10, 10)
   movable = (b2 >= P.SPY) & (b2 <= P.MARSHAL)
   scout = b2 == P.SCOUT
   shifted = lambda x, k, dr, df: x[9 + k * dr:19 + k * dr, 9 + k * df:19 + k * df]
@@ -319,7 +318,7 @@ def _move_mask(config: RulesConfig, state: State) -> jax.Array:
   if config.two_square_rule:
     legal &= ~_two_square_forbidden(state)
   if config.more_squares_rule:
-    legal &= ~_chase_forbidden(config, state, b)
+    legal &= ~_chase_forbidden(config, state, state.board.astype(jnp.int32))
   return legal
 
 
