@@ -164,6 +164,8 @@ class StrategoState(pyspiel.State):
   def _legal_actions(self, player):
     if player != self.current_player():
       return []
+    if player == pyspiel.PlayerId.CHANCE:
+      return [a for a, _ in self.chance_outcomes()]
     return np.flatnonzero(np.asarray(self.engine_state.legal)).tolist()
 
   def chance_outcomes(self):
@@ -195,8 +197,7 @@ class StrategoState(pyspiel.State):
     return [float(x) for x in np.asarray(self.engine_state.rewards)]
 
   def __str__(self):
-    board, revealed, _ = observation.absolute_view(self.engine_state)
-    return _header(self) + "\n" + notation.pretty_board(board)
+    return _header(self) + "\n" + notation.pretty_board(observation.absolute_view(self.engine_state)[0])
 
   def board_string(self) -> str:
     """The whole board as a 100-letter string in the notation."""
