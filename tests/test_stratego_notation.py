@@ -83,8 +83,32 @@ def test_load_setups_reads_good_lines_and_names_bad_line(tmp_path):
     setups.load_setups(tmp_path / "missing.txt", P.Variant.BARRAGE)
   empty = tmp_path / "empty.txt"
   empty.write_text("# nothing\n")
-  with pytest.raises(setups.SetupFileError, match="no setups"):
+  with pytest.raises(setups.SetupFileError, match="no barrage setups"):
     setups.load_setups(empty, P.Variant.BARRAGE)
+
+
+def test_load_setups_can_skip_bad_lines(tmp_path, caplog):
+  path = tmp_path / "mixed.txt"
+  path.write_text(f"{BARRAGE_SETUP}\n]\n{BARRAGE_SETUP[::-1]}\n")
+  got = setups.load_setups(path, P.Variant.BARRAGE, skip_bad_lines=True)
+  assert got.shape == (2, 40) and got[1, 0] == P.FLAG
+  assert f"skipping {path}:2: a setup has 40 letters, got 1" in caplog.text
+  assert "skipped 1 bad line(s), kept 2 setup(s)" in caplog.text
+  only_bad = tmp_path / "bad.txt"
+  only_bad.write_text("]\n")
+  with pytest.raises(setups.SetupFileError, match="no barrage setups"):
+    setups.load_setups(only_bad, P.Variant.BARRAGE, skip_bad_lines=True)
+
+
+def test_game_from_file_skips_a_stray_line(tmp_path):
+  import pyspiel
+  path = tmp_path / "setups.txt"
+  path.write_text(f"{BARRAGE_SETUP}\n]\n")
+  game = pyspiel.load_game("stratego", {"variant": "barrage", "deployment": "file",
+                                        "setups_file": str(path)})
+  state = game.new_initial_state()
+  assert state.is_chance_node()
+  assert [p for _, p in state.chance_outcomes()] == [1.0]
 
 
 def test_line_targets_are_a_bijection_onto_row_and_column():

@@ -98,7 +98,9 @@ class StrategoGame(pyspiel.Game):
     if self.deployment == "file" and self.initial_board is None:
       if not params["setups_file"]:
         raise GameParameterError("deployment=file needs setups_file")
-      self.setups = setups.load_setups(params["setups_file"], variant)
+      # Bad lines are logged with file:line and skipped, so one stray line in
+      # a collected data set does not make the whole file unusable.
+      self.setups = setups.load_setups(params["setups_file"], variant, skip_bad_lines=True)
     n = P.num_pieces(variant)
     deploying = self.initial_board is None
     chance = 0
