@@ -46,12 +46,12 @@ def attention_mask(q_pos: jax.Array, k_pos: jax.Array, window: int | None, causa
   Returns:
     [B, L, S] boolean mask.
   """
-  q, k = q_pos[:, :, None], k_pos[:, None, :]
-  mask = k >= 0
+  q, k = jnp.asarray(q_pos)[:, :, None], jnp.asarray(k_pos)[:, None, :]
+  mask = (k >= 0) & (q >= 0)
   if causal:
-    mask &= k <= q
+    mask = mask & (k <= q)
   if window is not None:
-    mask &= jnp.abs(q - k) < window
+    mask = mask & (jnp.abs(q - k) < window)
   return mask
 
 

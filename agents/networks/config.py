@@ -209,7 +209,7 @@ _MOE = {
     Preset.TINY: (4, 2, 1),
     Preset.SMALL: (8, 2, 2),
     Preset.BASE: (8, 2, 2),
-    Preset.LARGE: (16, 2, 2),
+    Preset.LARGE: (8, 2, 2),
 }
 # AlphaZero-style residual torso: (channels, blocks).
 _RESNET = {

@@ -44,9 +44,11 @@ def load_balancing_loss(routing: Routing) -> jax.Array:
   """Switch Transformer's auxiliary loss, E * sum_e f_e * P_e.
 
   f_e is the fraction of the T*k assignments that went to expert e, P_e the
-  mean router probability of e. It is 1 when routing is uniform (its minimum
-  over routers whose top-k follows their probabilities) and up to E when one
-  expert takes everything.
+  mean router probability of e. It is exactly 1 when the router is uniform;
+  when f follows P (f = P, or tokens sharing one router distribution) it is
+  >= 1 with equality only at uniform routing, and it reaches E / k when every
+  token sends all its probability to the same k experts. (For a handful of
+  tokens with disagreeing routers it can dip a little below 1.)
   """
   num_experts = routing.probs.shape[-1]
   assigned = jax.nn.one_hot(routing.experts, num_experts, dtype=jnp.float32).sum(axis=1)  # [T, E]
