@@ -57,7 +57,7 @@ def test_moe_layer_equals_weighted_sum_of_its_experts():
   params = f.init(jax.random.PRNGKey(0), x)
   out, aux = f.apply(params, None, x)
   p = params["moe"]
-  router_w = params["moe/~/router"]["w"]
+  router_w = params["moe/router"]["w"]
   tokens = x.reshape(-1, 8)
   r = moe.route(tokens @ np.asarray(router_w), 2)
   want = np.zeros_like(tokens)
