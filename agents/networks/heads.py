@@ -25,8 +25,8 @@ def resolve_policy_head(config: HeadConfig, spec: GameSpec, num_tokens: int) -> 
   if kind is PolicyHead.AUTO:
     return PolicyHead.SQUARES if squares_fit else PolicyHead.FLAT
   if kind is PolicyHead.SQUARES and not squares_fit:
-    raise ValueError(f"a SQUARES head needs a board game whose first {num_tokens} actions are squares; "
-                     f"{spec.name} has {spec.num_actions} actions")
+    raise ValueError(f"a SQUARES head needs a board game (planes x height x width) with an action per square; "
+                     f"{spec.name} has observation {list(spec.observation_shape)} and {spec.num_actions} actions")
   if kind is PolicyHead.FROM_TO and spec.action_from_to is None:
     raise ValueError(f"a FROM_TO head needs the game's action -> (from, to) table; {spec.name} has none")
   return kind
