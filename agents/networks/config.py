@@ -49,7 +49,8 @@ class PolicyHead(enum.Enum):
   """How policy logits are read off the features.
 
   AUTO: SQUARES on a board whose first height*width actions are its squares
-    (Go, tic-tac-toe), FLAT otherwise.
+    (Go, tic-tac-toe) for a bidirectional backbone, FLAT otherwise (and for Griffin,
+    whose causal tokens have not seen the squares after them).
   FLAT: one linear layer from the pooled features to every action.
   SQUARES: action a < height*width reads token a; the rest (pass) the pool.
   FROM_TO: factorised, as DeepNash: logit(from, to) = from-logit + query(from).key(to);

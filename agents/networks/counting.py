@@ -120,7 +120,7 @@ def _resnet_block(c: NetworkConfig, i: int, length: int) -> LayerCount:
 
 def _heads(c: NetworkConfig, spec: encoders.GameSpec, length: int) -> list[LayerCount]:
   d = c.width
-  kind = heads.resolve_policy_head(c.head, spec, length)
+  kind = heads.resolve_policy_head(c.head, spec, length, c.backbone is Backbone.GRIFFIN)
   extra = len(heads.extra_actions(kind, spec, length))
   params = (d * extra + extra) if extra else 0
   flops = 2 * d * extra

@@ -82,7 +82,7 @@ def _forward(config: NetworkConfig, spec: encoders.GameSpec, observation, legal,
     new_state = GriffinState(layers=layer_state, moves=state.moves + 1, tokens=state.tokens + length)
   x = layers.RMSNorm(name="final_norm")(x)
   pooled = jnp.mean(x, axis=1)
-  kind = heads.resolve_policy_head(config.head, spec, length)
+  kind = heads.resolve_policy_head(config.head, spec, length, config.backbone is Backbone.GRIFFIN)
   logits = heads.PolicyHeadModule(config.head, spec, kind)(x, pooled, legal)
   value = heads.ValueHead(config.value_hidden)(pooled)
   return NetworkOutput(logits=logits, value=value, aux_loss=aux), new_state
@@ -101,7 +101,8 @@ def make_network(config: NetworkConfig, game: Any, action_from_to=None) -> Netwo
   """
   spec = encoders.spec_from_game(game, action_from_to)
   # Raise a config/game mismatch now, not at the first trace.
-  heads.resolve_policy_head(config.head, spec, spec.num_tokens(config.encoder))
+  heads.resolve_policy_head(config.head, spec, spec.num_tokens(config.encoder),
+                            config.backbone is Backbone.GRIFFIN)
   transformed = hk.without_apply_rng(hk.transform(
       lambda obs, legal, state: _forward(config, spec, obs, legal, state)))
 
@@ -138,7 +139,7 @@ def make_network(config: NetworkConfig, game: Any, action_from_to=None) -> Netwo
       return carry, out
 
     state, outs = jax.lax.scan(body, state, (observations, legal, resets))
-    return outs, state
+    return outs._replace(aux_loss=jnp.mean(outs.aux_loss)), state
 
   return Network(config=config, spec=spec, init=init, apply=apply, initial_state=initial_state,
                  step=step, unroll=unroll)

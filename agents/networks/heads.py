@@ -18,12 +18,21 @@ from agents.networks.config import HeadConfig, PolicyHead
 from agents.networks.encoders import GameSpec
 
 
-def resolve_policy_head(config: HeadConfig, spec: GameSpec, num_tokens: int) -> PolicyHead:
-  """The concrete head for AUTO, after checking a requested head fits the game."""
+def resolve_policy_head(config: HeadConfig, spec: GameSpec, num_tokens: int, causal: bool = False) -> PolicyHead:
+  """The concrete head for AUTO, after checking a requested head fits the game.
+
+  Args:
+    config: the head config.
+    spec: the game.
+    num_tokens: tokens per position.
+    causal: the backbone reads a move's tokens in order (Griffin), so square
+      i's token has not seen the squares after it; AUTO then picks FLAT, which
+      reads the pool of all tokens.
+  """
   kind = config.policy
   squares_fit = spec.is_board and spec.num_actions >= num_tokens
   if kind is PolicyHead.AUTO:
-    return PolicyHead.SQUARES if squares_fit else PolicyHead.FLAT
+    return PolicyHead.SQUARES if squares_fit and not causal else PolicyHead.FLAT
   if kind is PolicyHead.SQUARES and not squares_fit:
     raise ValueError(f"a SQUARES head needs a board game (planes x height x width) with an action per square; "
                      f"{spec.name} has observation {list(spec.observation_shape)} and {spec.num_actions} actions")

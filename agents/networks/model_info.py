@@ -6,7 +6,7 @@ import json
 from typing import Any, Sequence
 
 from agents.networks import counting, encoders, heads
-from agents.networks.config import NetworkConfig
+from agents.networks.config import Backbone, NetworkConfig
 from core import config as config_lib
 from core.errors import UserError
 
@@ -58,7 +58,7 @@ def describe(config: NetworkConfig, game: Any) -> str:
   except ValueError as e:
     raise UserError(str(e)) from None
   rows, cols = spec.grid(config.encoder)
-  kind = heads.resolve_policy_head(config.head, spec, count.tokens)
+  kind = heads.resolve_policy_head(config.head, spec, count.tokens, config.backbone is Backbone.GRIFFIN)
   lines = [
       f"model: {config.backbone.value}, width {config.width}, depth {config.depth}, "
       f"dtype {config.dtype.value}",
