@@ -135,3 +135,17 @@ def test_heads_that_do_not_fit_the_game_raise():
   with pytest.raises(ValueError, match="FROM_TO"):
     make_network(dataclasses.replace(fakes.tiny(Backbone.TRANSFORMER), head=HeadConfig(policy=PolicyHead.FROM_TO)),
                  pyspiel.load_game("go(board_size=9)"))
+
+
+@pytest.mark.parametrize("game_name,action", [("go(board_size=9)", 21), ("tic_tac_toe", 5)])
+def test_square_action_a_is_token_a(game_name, action):
+  """The SQUARES head's premise: OpenSpiel's action a marks grid cell (a // width, a % width)."""
+  game = pyspiel.load_game(game_name)
+  state = game.new_initial_state()
+  before = np.asarray(state.observation_tensor()).reshape(game.observation_tensor_shape())
+  state.apply_action(action)
+  after = np.asarray(state.observation_tensor()).reshape(game.observation_tensor_shape())
+  width = after.shape[2]
+  changed = np.argwhere(np.any(before[:2] != after[:2], axis=0) if game_name.startswith("go")
+                        else np.any(before != after, axis=0))
+  assert [action // width, action % width] in changed.tolist()
