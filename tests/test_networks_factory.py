@@ -30,7 +30,7 @@ def test_finite_logits_exactly_on_legal_actions(backbone, game_name):
   obs, legal = fakes.trajectory(game, steps=3, batch=2, seed=1)
   obs, legal = obs.reshape(6, -1), legal.reshape(6, -1)
   net = make_network(fakes.tiny(backbone), game)
-  params = net.init(jax.random.PRNGKey(0), obs, legal)
+  params = jax.jit(net.init)(jax.random.PRNGKey(0), obs, legal)
   out = jax.jit(net.apply)(params, obs, legal)
   assert out.logits.shape == legal.shape and out.value.shape == (6,)
   np.testing.assert_array_equal(np.isfinite(out.logits), legal)
@@ -53,8 +53,8 @@ def test_from_to_head_on_a_move_game(backbone):
   net = make_network(cfg, spec)
   obs = np.random.default_rng(0).integers(0, 2, size=(3, 18)).astype(np.float32)
   legal = np.random.default_rng(1).random((3, spec.num_actions)) < 0.4
-  params = net.init(jax.random.PRNGKey(0), obs, legal)
-  out = net.apply(params, obs, legal)
+  params = jax.jit(net.init)(jax.random.PRNGKey(0), obs, legal)
+  out = jax.jit(net.apply)(params, obs, legal)
   np.testing.assert_array_equal(np.isfinite(out.logits), legal)
   assert counting.count(cfg, spec).params == sum(x.size for x in jax.tree.leaves(params))
 
@@ -64,7 +64,7 @@ def test_squares_head_reads_one_token_per_board_action():
   game = pyspiel.load_game("go(board_size=9)")
   net = make_network(fakes.tiny(Backbone.TRANSFORMER), game)
   obs, legal = fakes.trajectory(game, steps=1, batch=1)
-  params = net.init(jax.random.PRNGKey(0), obs[0], legal[0])
+  params = jax.jit(net.init)(jax.random.PRNGKey(0), obs[0], legal[0])
   assert params["policy/square_logits"]["w"].shape == (32, 1)
   assert params["policy/pooled_logits"]["w"].shape == (32, 1)  # the pass
 
@@ -74,7 +74,7 @@ def test_masked_log_softmax_and_gradients_stay_finite():
   obs, legal = fakes.trajectory(game, steps=4, batch=1, seed=2)
   obs, legal = obs[:, 0], legal[:, 0]
   net = make_network(fakes.tiny(Backbone.TRANSFORMER), game)
-  params = net.init(jax.random.PRNGKey(0), obs, legal)
+  params = jax.jit(net.init)(jax.random.PRNGKey(0), obs, legal)
 
   def loss(p):
     out = net.apply(p, obs, legal)
@@ -96,7 +96,7 @@ def test_bfloat16_compute_close_to_float32(backbone):
   obs, legal = obs.reshape(4, -1), legal.reshape(4, -1)
   cfg = fakes.tiny(backbone)
   net32, net16 = make_network(cfg, game), make_network(dataclasses.replace(cfg, dtype=DType.BFLOAT16), game)
-  params = net32.init(jax.random.PRNGKey(0), obs, legal)
+  params = jax.jit(net32.init)(jax.random.PRNGKey(0), obs, legal)
   out32, out16 = net32.apply(params, obs, legal), net16.apply(params, obs, legal)
   assert out16.logits.dtype == jnp.float32
   np.testing.assert_array_equal(np.isfinite(out16.logits), legal)
@@ -107,7 +107,7 @@ def test_stateless_backbones_step_and_unroll_equal_apply():
   game = pyspiel.load_game("kuhn_poker")
   obs, legal = fakes.trajectory(game, steps=2, batch=3)
   net = make_network(fakes.tiny(Backbone.MOE), game)
-  params = net.init(jax.random.PRNGKey(0), obs[0], legal[0])
+  params = jax.jit(net.init)(jax.random.PRNGKey(0), obs[0], legal[0])
   assert net.initial_state(3) == () and not net.is_recurrent
   outs, _ = net.unroll(params, (), obs, legal)
   out, state = net.step(params, (), obs[1], legal[1])

@@ -85,7 +85,7 @@ def test_network_unroll_equals_stepping_and_reset_restarts():
   cfg = fakes.tiny(Backbone.GRIFFIN)
   net = make_network(cfg, game)
   obs, legal = fakes.trajectory(game, steps=5, batch=2)  # [T, B, ...]
-  params = net.init(jax.random.PRNGKey(0), obs[0], legal[0])
+  params = jax.jit(net.init)(jax.random.PRNGKey(0), obs[0], legal[0])
   resets = np.zeros((5, 2), bool)
   resets[3, 1] = True  # batch row 1 starts a new game at t=3
   outs, final = jax.jit(net.unroll)(params, net.initial_state(2), obs, legal, resets)
