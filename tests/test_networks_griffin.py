@@ -14,17 +14,19 @@ from agents.networks.config import Backbone, GriffinConfig, BlockKind
 from tests import networks_fakes as fakes
 
 
-def test_linear_scan_matches_hand_recurrence():
+@pytest.mark.parametrize("parallel", [False, True])
+def test_linear_scan_matches_hand_recurrence(parallel):
   a = np.array([[[0.5], [0.25], [2.0]]], np.float32)
   b = np.array([[[1.0], [2.0], [3.0]]], np.float32)
-  h = griffin.linear_scan(jnp.asarray(a), jnp.asarray(b), jnp.array([[4.0]]))
+  h = griffin.linear_scan(jnp.asarray(a), jnp.asarray(b), jnp.array([[4.0]]), parallel)
   # h1 = .5*4 + 1 = 3; h2 = .25*3 + 2 = 2.75; h3 = 2*2.75 + 3 = 8.5
   np.testing.assert_allclose(h[0, :, 0], [3.0, 2.75, 8.5])
 
 
-def test_rg_lru_sequence_equals_steps_with_carried_state():
+@pytest.mark.parametrize("parallel", [False, True])
+def test_rg_lru_sequence_equals_steps_with_carried_state(parallel):
   def f(x, h0):
-    lru = griffin.RGLRU(num_heads=2, name="lru")
+    lru = griffin.RGLRU(num_heads=2, parallel_scan=parallel, name="lru")
     whole, h_last = lru(x, h0)
     h, steps = h0, []
     for t in range(x.shape[1]):

@@ -116,11 +116,14 @@ class GriffinConfig:
     lru_width: width of the RG-LRU; 0 means the model width.
     num_lru_heads: blocks of the block-diagonal RG-LRU gate matrices.
     conv_width: taps of the short temporal convolution before the RG-LRU.
+    parallel_scan: run the RG-LRU as an associative scan (log depth) rather
+      than a sequential one; same numbers, try it on accelerators.
   """
   block_pattern: tuple[BlockKind, ...] = (BlockKind.RECURRENT, BlockKind.RECURRENT, BlockKind.ATTENTION)
   lru_width: int = 0
   num_lru_heads: int = 4
   conv_width: int = 4
+  parallel_scan: bool = False
 
   def __post_init__(self):
     if not self.block_pattern:

@@ -32,16 +32,25 @@ class RecurrentState(NamedTuple):
   h: jax.Array     # [B, W] float32 RG-LRU hidden state.
 
 
-def linear_scan(a: jax.Array, b: jax.Array, h0: jax.Array) -> jax.Array:
-  """h_t = a_t * h_{t-1} + b_t over axis 1, from h0, as a parallel (associative) scan.
+def linear_scan(a: jax.Array, b: jax.Array, h0: jax.Array, parallel: bool = False) -> jax.Array:
+  """h_t = a_t * h_{t-1} + b_t over axis 1, from h0.
 
   Args:
     a, b: [B, L, W].
     h0: [B, W] state before the first step.
+    parallel: an associative (log-depth) scan instead of a sequential
+      `lax.scan`; on CPU its backward pass is about 100x slower, so it is off
+      by default (RecurrentGemma also defaults to the sequential scan off TPU).
 
   Returns:
     [B, L, W] every h_t.
   """
+  if not parallel:
+    def step(h, ab):
+      h = ab[0] * h + ab[1]
+      return h, h
+    _, h = jax.lax.scan(step, h0, (jnp.swapaxes(a, 0, 1), jnp.swapaxes(b, 0, 1)))
+    return jnp.swapaxes(h, 0, 1)
   b = b.at[:, 0].add(a[:, 0] * h0)
 
   def combine(left, right):
@@ -81,9 +90,10 @@ class BlockDiagonal(hk.Module):
 class RGLRU(hk.Module):
   """Real-gated linear recurrent unit (Griffin eq. 1-4), computed in float32."""
 
-  def __init__(self, num_heads: int, name: str | None = None):
+  def __init__(self, num_heads: int, parallel_scan: bool = False, name: str | None = None):
     super().__init__(name=name)
     self.num_heads = num_heads
+    self.parallel_scan = parallel_scan
 
   def __call__(self, x: jax.Array, h0: jax.Array) -> tuple[jax.Array, jax.Array]:
     """Args: x [B, L, W], h0 [B, W]. Returns ([B, L, W] outputs, [B, W] last state)."""
@@ -93,7 +103,8 @@ class RGLRU(hk.Module):
     log_a = -8.0 * gate_a * jax.nn.softplus(a_param)
     a = jnp.exp(log_a)
     multiplier = jnp.sqrt(1.0 - jnp.exp(2.0 * log_a))
-    h = linear_scan(a, gate_x * x.astype(jnp.float32) * multiplier, h0.astype(jnp.float32))
+    h = linear_scan(a, gate_x * x.astype(jnp.float32) * multiplier, h0.astype(jnp.float32),
+                    self.parallel_scan)
     return h.astype(x.dtype), h[:, -1]
 
 
@@ -127,7 +138,7 @@ class RecurrentBlock(hk.Module):
     y = jax.nn.gelu(layers.Dense(c.lru_width, bias=True, name="linear_y")(x))
     z = layers.Dense(c.lru_width, bias=True, name="linear_x")(x)
     z, conv = Conv1D(c.griffin.conv_width, name="conv1d")(z, state.conv)
-    z, h = RGLRU(c.griffin.num_lru_heads, name="rg_lru")(z, state.h)
+    z, h = RGLRU(c.griffin.num_lru_heads, c.griffin.parallel_scan, name="rg_lru")(z, state.h)
     out = layers.Dense(x.shape[-1], bias=True, name="linear_out")(z * y)
     return out, RecurrentState(conv=conv, h=h)
 
