@@ -11,7 +11,7 @@ import pytest
 from agents.networks import (AttentionConfig, Backbone, DType, GameSpec, GriffinConfig, HeadConfig, MoeConfig,
                              NetworkConfig, PolicyHead, counting, make_network, masked_log_softmax)
 
-from tests import networks_fakes as fakes
+import networks_fakes as fakes  # tests/networks_fakes.py (pytest puts tests/ on the path)
 
 GAMES = ["go(board_size=9)", "tic_tac_toe", "kuhn_poker", "leduc_poker"]  # two boards, two flat
 

@@ -11,7 +11,7 @@ from agents.networks import NetworkConfig, make_network
 from agents.networks import griffin
 from agents.networks.config import Backbone, GriffinConfig, BlockKind
 
-from tests import networks_fakes as fakes
+import networks_fakes as fakes  # tests/networks_fakes.py (pytest puts tests/ on the path)
 
 
 @pytest.mark.parametrize("parallel", [False, True])
