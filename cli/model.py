@@ -1,0 +1,40 @@
+"""`stratago model`: parameters, FLOPs per position and layer layout of a network on a game."""
+
+from __future__ import annotations
+
+import argparse
+
+HELP = "print a network's parameters, FLOPs per position and layer layout on a game"
+DESCRIPTION = """\
+Builds the config of a backbone preset (optionally changed with --set) for an
+OpenSpiel game and prints its parameter count, its FLOPs per position (one
+observation through the network: forward, and forward+backward counted as 3x
+forward) and one line per layer. Nothing is initialised or run: the counts
+are worked out from the config, and equal the initialised parameter tree.
+Backbones: transformer (Gemma 2), moe (routed feed-forward), griffin
+(RecurrentGemma), resnet (AlphaZero torso). Presets: tiny, small, base, large.
+
+examples:
+  stratago model --backbone transformer --preset small --game go
+  stratago model --backbone griffin --preset base --game 'go(board_size=19)'
+  stratago model --backbone moe --preset tiny --game leduc_poker --set moe.num_experts=8
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+  from agents.networks.config import Backbone, Preset
+  parser.add_argument("--backbone", default="transformer", choices=[b.value for b in Backbone],
+                      help="network torso")
+  parser.add_argument("--preset", default="small", choices=[p.value for p in Preset], help="size")
+  parser.add_argument("--game", default="go(board_size=9)",
+                      help="OpenSpiel game string, e.g. go, 'go(board_size=19)', leduc_poker")
+  parser.add_argument("--set", metavar="KEY=VALUE", action="append", default=[], dest="overrides",
+                      help="override one network config value, e.g. --set depth=8 or "
+                           "--set attention.window=8; repeatable")
+
+
+def run(args: argparse.Namespace) -> int:
+  from agents.networks import model_info
+  print(model_info.describe(model_info.build_config(args.backbone, args.preset, args.overrides),
+                            model_info.load_game(args.game)))
+  return 0

@@ -1,0 +1,38 @@
+"""Tiny network configs and OpenSpiel trajectories shared by the networks tests."""
+
+import dataclasses
+
+import numpy as np
+import pyspiel
+
+from agents.networks.config import AttentionConfig, Backbone, NetworkConfig, Preset
+
+
+def tiny(backbone: Backbone, depth: int | None = None, window: int | None = None, **kw) -> NetworkConfig:
+  """The tiny preset of `backbone`, optionally with another depth or attention window."""
+  cfg = NetworkConfig.from_preset(backbone, Preset.TINY)
+  if window is not None:
+    kw["attention"] = dataclasses.replace(cfg.attention, window=window)
+  if depth is not None:
+    kw["depth"] = depth
+  return dataclasses.replace(cfg, **kw)
+
+
+def trajectory(game: pyspiel.Game, steps: int, batch: int, seed: int = 0):
+  """Observations [T, B, obs] and legal masks [T, B, A] from random play (restarting finished games)."""
+  rng = np.random.default_rng(seed)
+  obs = np.zeros((steps, batch, int(np.prod(game.observation_tensor_shape()))), np.float32)
+  legal = np.zeros((steps, batch, game.num_distinct_actions()), bool)
+  for b in range(batch):
+    state = game.new_initial_state()
+    for t in range(steps):
+      while state.is_chance_node() or state.is_terminal():
+        if state.is_terminal():
+          state = game.new_initial_state()
+        else:
+          actions, probs = zip(*state.chance_outcomes())
+          state.apply_action(int(rng.choice(actions, p=probs)))
+      obs[t, b] = state.observation_tensor()
+      legal[t, b] = np.asarray(state.legal_actions_mask(), bool)
+      state.apply_action(int(rng.choice(state.legal_actions())))
+  return obs, legal
