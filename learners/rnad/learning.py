@@ -15,7 +15,7 @@ interpolation at the start of the next iteration.
 
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
+from typing import Callable, Iterator, Mapping, NamedTuple
 
 import chex
 import jax
@@ -23,6 +23,8 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from core import interfaces
+from learners.rnad import checkpoint
 from learners.rnad import config as config_lib
 from learners.rnad import losses
 from learners.rnad import networks as networks_lib
@@ -84,6 +86,10 @@ def policy_outputs(network: networks_lib.Network, params: chex.ArrayTree, obs: c
 def loss_fn(params, params_target, params_reg, params_reg_prev, batch: Trajectories, alpha: chex.Array,
             finetune: chex.Array, *, cfg: config_lib.RNaDConfig, network: networks_lib.Network):
   """R-NaD's loss on a batch: value loss + NeuRD loss for both players. Returns (loss, metrics)."""
+  # Steps after a game's end have no legal actions; call every action legal
+  # there (the reference used a dummy state) so no softmax is 0/0. Such steps
+  # are masked out of every loss.
+  batch = batch._replace(legal=jnp.where(batch.valid[..., None] > 0, batch.legal, 1.0))
   pi, log_pi, logits, v = policy_outputs(network, params, batch.obs, batch.legal)
   if cfg.finetune.from_learner_steps >= 0:
     pi_pp = losses.post_process_policy(pi, batch.legal, cfg.finetune.threshold, cfg.finetune.discretization)
@@ -155,3 +161,40 @@ def make_policy_fn(network: networks_lib.Network, finetune: config_lib.FinetuneC
     return pi
 
   return jax.jit(policy)
+
+
+class RNaDLearner(interfaces.Learner):
+  """The stateful shell: owns a `TrainingState`, pulls batches from an iterator, saves and restores.
+
+  Args:
+    cfg: the learner config.
+    network: the policy-value network.
+    example_obs: one observation batch [1, O] to initialise parameters with.
+    batches: an iterator of `Trajectories` (e.g. sampled from Reverb).
+  """
+
+  def __init__(self, cfg: config_lib.RNaDConfig, network: networks_lib.Network, example_obs: np.ndarray,
+               batches: Iterator[Trajectories]):
+    self.cfg = cfg
+    self.network = network
+    self.state = init_state(cfg, network, example_obs, jax.random.PRNGKey(cfg.seed))
+    self._update = make_update(cfg, network)
+    self._batches = batches
+
+  def step(self) -> Mapping[str, chex.Array]:
+    self.state, metrics = self._update(self.state, next(self._batches))
+    return metrics
+
+  def params(self):
+    return self.state.params
+
+  def version(self) -> int:
+    return int(self.state.step)
+
+  def save(self, path, meta: dict | None = None):
+    return checkpoint.save(path, self.state._asdict(), dict(meta or {}, step=self.version()))
+
+  def restore(self, path) -> dict:
+    tree, meta = checkpoint.load(path, self.state._asdict())
+    self.state = TrainingState(**jax.tree.map(jnp.asarray, tree))
+    return meta
