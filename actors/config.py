@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import enum
 
 from learners.rnad.config import (AdamConfig, EntropyScheduleConfig, NetworkConfig, RNaDConfig)
 
@@ -83,6 +84,12 @@ class RunConfig:
       raise ValueError("checkpoint_every_steps, log_every_steps and publish_every_steps must be positive")
 
 
+class EvalPolicy(enum.Enum):
+  """Which parameters are evaluated and exported."""
+  TARGET = "target"  # The target network: a running average of the online one, far less noisy.
+  ONLINE = "online"  # The online network, as the actors use it.
+
+
 @dataclasses.dataclass(frozen=True)
 class EvalConfig:
   """Evaluation during and after training.
@@ -93,11 +100,13 @@ class EvalConfig:
     vs_random_games: games against a uniformly random player at the end (0: none),
       half as each seat.
     vs_random_during: also play them at every evaluation, not just at the end.
+    policy: which parameters are evaluated and exported (target: the running average).
   """
   every_steps: int = 200
   nashconv: bool = True
   vs_random_games: int = 0
   vs_random_during: bool = False
+  policy: EvalPolicy = EvalPolicy.TARGET
 
   def __post_init__(self):
     if self.every_steps < 1 or self.vs_random_games < 0:

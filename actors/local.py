@@ -202,9 +202,13 @@ def train(cfg: TrainConfig, run_dir: str | pathlib.Path, resume: bool = False, p
   deadline = t0 + 60 * cfg.run.max_minutes if cfg.run.max_minutes else None
   last_ckpt = start_step
 
+  def eval_params():
+    return learner.state.params_target if cfg.eval.policy.value == "target" else learner.params()
+
   def evaluate(step: int, final: bool) -> dict[str, float]:
     out = {}
-    probs = lambda o, l: policy_fn(learner.params(), o, l)  # noqa: E731
+    params = eval_params()
+    probs = lambda o, l: policy_fn(params, o, l)  # noqa: E731
     if evaluator is not None:
       out["nashconv"] = evaluator(probs)
     if cfg.eval.vs_random_games and (final or cfg.eval.vs_random_during):
@@ -223,6 +227,10 @@ def train(cfg: TrainConfig, run_dir: str | pathlib.Path, resume: bool = False, p
   latest: dict[str, float] = {}
   finished = False
   try:
+    if not resume:
+      start = evaluate(step, final=False)
+      if start:
+        writer.write(step, start)
     while step < cfg.run.max_learner_steps and (deadline is None or time.time() < deadline):
       for p in procs:
         if not p.is_alive():
@@ -231,7 +239,8 @@ def train(cfg: TrainConfig, run_dir: str | pathlib.Path, resume: bool = False, p
       step += 1
       if step % cfg.run.publish_every_steps == 0:
         params_source.publish(learner.params(), step)
-      if step % cfg.run.log_every_steps == 0 or step % cfg.eval.every_steps == 0:
+      if (step % cfg.run.log_every_steps == 0 or step % cfg.eval.every_steps == 0
+          or step == cfg.run.max_learner_steps):
         row = {k: float(v) for k, v in jax.device_get(metrics).items()}
         now, total_moves = time.time(), int(sum(moves))
         row["learner_steps_per_s"] = (step - rates_step) / max(now - rates_t, 1e-9)
@@ -271,7 +280,7 @@ def train(cfg: TrainConfig, run_dir: str | pathlib.Path, resume: bool = False, p
   if final:
     writer.write(step, final)
   writer.close()
-  export.export(run_dir / POLICY, learner.params(), game=cfg.game, cfg=cfg.learner, obs_size=obs_size,
+  export.export(run_dir / POLICY, eval_params(), game=cfg.game, cfg=cfg.learner, obs_size=obs_size,
                 num_actions=game.num_distinct_actions(), step=step)
   summary.update(final, learner_steps=step, wall_s=time.time() - t0, actor_moves=int(sum(moves)),
                  policy=str(run_dir / POLICY), checkpoint=str(ckpt_path))

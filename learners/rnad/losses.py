@@ -190,7 +190,8 @@ def neurd_loss(logits: chex.Array, policy: chex.Array, q_targets: list[chex.Arra
 
   For player k at its own valid steps: advantages `q - sum(pi * q)` (times
   optional importance weights, clipped to +-clip, gradient stopped) push the
-  logits centred over the legal actions, with `apply_force_with_threshold`.
+  logits, centred on their mean over the legal actions, with
+  `apply_force_with_threshold`; illegal actions get no force.
 
   Args:
     logits: [..., A] the online network's logits.
@@ -211,7 +212,9 @@ def neurd_loss(logits: chex.Array, policy: chex.Array, q_targets: list[chex.Arra
     if is_weights is not None:
       adv = is_weights[k] * adv
     adv = lax.stop_gradient(jnp.clip(adv, -clip, clip))
-    centred = logits - jnp.mean(logits * legal, axis=-1, keepdims=True)
+    # Centred over the legal actions (the reference divided the legal sum by all A actions).
+    centred = logits - jnp.sum(logits * legal, axis=-1, keepdims=True) / jnp.maximum(
+        jnp.sum(legal, axis=-1, keepdims=True), 1.0)
     forced = jnp.sum(legal * apply_force_with_threshold(centred, adv, beta), axis=-1)
     total = total - masked_mean(forced, valid * (player_id == k))
   return total
