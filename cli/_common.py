@@ -17,8 +17,14 @@ class Parser(argparse.ArgumentParser):
     raise SystemExit(2)
 
 
-class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
-  """Keeps the examples' line breaks and shows defaults."""
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+  """Keeps the examples' line breaks and shows defaults that say something."""
+
+  def _get_help_string(self, action: argparse.Action) -> str:
+    help_ = action.help or ""
+    if "%(default)" in help_ or action.default in (None, False, [], argparse.SUPPRESS):
+      return help_
+    return help_ + " (default: %(default)s)"
 
 
 def add_config_options(parser: argparse.ArgumentParser) -> None:

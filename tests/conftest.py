@@ -1,6 +1,27 @@
-"""Shared pytest set-up: quiet TensorFlow's C++ logging before anything imports it."""
+"""Shared pytest set-up: quiet TensorFlow's C++ logging, and run the real `stratago` command."""
 
 import os
+import pathlib
+import subprocess
+import sys
+
+import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
+
+STRATAGO = pathlib.Path(sys.executable).parent / "stratago"
+
+
+@pytest.fixture
+def stratago(tmp_path):
+  """Runs the installed `stratago` console script; returns the CompletedProcess.
+
+  HOME points at a temporary folder, so Ray's auth token and any caches stay out
+  of the real home.
+  """
+  env = dict(os.environ, HOME=str(tmp_path / "home"))
+  def run(*args, timeout=120, input=None):
+    return subprocess.run([str(STRATAGO), *map(str, args)], capture_output=True, text=True,
+                          timeout=timeout, env=env, cwd=tmp_path, input=input)
+  return run

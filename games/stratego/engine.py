@@ -1,0 +1,381 @@
+"""Stratego rules as pure JAX functions over fixed-shape arrays (jit- and vmap-able).
+
+The functions take one game (`State`) and a static `RulesConfig`; batch them
+with `jax.vmap`. `init_*`, `step`, `legal_action_mask`, `is_terminal`,
+`returns` and (in `observe.py`) `observe` make up the interface.
+
+Frame. `State.board` is kept in the frame of the player to act: that player's
+pieces have Red codes 1-12 and its home rows are ranks 1-4; the opponent's have
+codes 13-24. Red's frame is the board as written in the notation; Blue's is
+that board turned 180 degrees (square s <-> 99 - s, colours swapped).
+
+Actions (one space of `NUM_ACTIONS` = 1840, all in the acting player's frame):
+  0..39     deployment: put the next piece at setup position i (square
+            `notation.setup_square(i)`: 0 = a4 ... 9 = j4, 10 = a3, ..., 39 = j1).
+            Pieces are placed in a fixed order: flag, bombs, marshal, general,
+            colonels, majors, captains, lieutenants, sergeants, miners, scouts, spy.
+            Red places all its pieces, then Blue.
+  40..1839  moves: 40 + from_square * 18 + j, where j indexes the 18 other
+            squares of the from-square's row (j = 0-8, files left to right) and
+            column (j = 9-17, ranks bottom to top). See `_tables.line_target`.
+
+Rules enforced (International Stratego Federation rules, with these choices):
+  * Attacks reveal both pieces. A scout that moves more than one square is
+    revealed too (its move shows what it is).
+  * Two-squares rule: if a player's last three moves were made by one piece,
+    one after the other, and the 2nd and 3rd stay inside the span of squares
+    covered by the 1st (for a non-scout: back and forth between two squares),
+    that piece may not make a 4th move that ends inside that span.
+  * More-squares rule (the federation's "no endless chase"), as enforced here:
+    a move is a *chasing* move when it is not an attack, the opponent's last
+    move was not an attack, and it ends next to (orthogonally) the square where
+    the opponent's last move ended. A chase goes on while the chased piece moves
+    away (without attacking) and the chaser answers with another chasing move.
+    During a chase, the chaser may not make a chasing move that produces a
+    board position that one of its own chasing moves already produced in the
+    same chase (the last `chase_memory` positions are remembered).
+  * A player with no legal move on their turn loses; if neither side has a
+    movable piece with a free or enemy neighbour, the game is drawn.
+  * Draw after `max_moves` moves, or `max_moves_since_attack` moves without an
+    attack. Order of checks after a move: flag captured, no-legal-move, limits.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from games.stratego import _tables as T
+from games.stratego import notation
+from games.stratego import pieces as P
+from games.stratego.config import RulesConfig
+
+NUM_ACTIONS = T.NUM_ACTIONS
+_SETUP = notation.SETUP_SQUARES
+_STRENGTH = jnp.asarray(P.STRENGTH)
+_ZFLAT = jnp.asarray(T.ZOBRIST.reshape(-1))
+_SQ = np.arange(100, dtype=np.int32)
+
+RESULT_NONE, RESULT_MOVE, RESULT_ATTACKER_WON, RESULT_DEFENDER_WON, RESULT_BOTH_REMOVED = range(5)
+
+
+class State(NamedTuple):
+  """One game. Leading batch dimensions are allowed everywhere when vmapped.
+
+  Attributes:
+    board: int8[100] square codes in the acting player's frame.
+    revealed: bool[100] the piece on the square is known to both players.
+    moved: bool[100] the piece on the square has moved.
+    player: int32 player to act (0 Red, 1 Blue); after the game, the one who would act.
+    placed: int32 pieces deployed so far; 2 * pieces-per-side once play begins.
+    num_moves: int32 moves played (deployment not counted).
+    since_attack: int32 moves since the last attack.
+    terminal: bool the game is over.
+    rewards: float32[2] final returns (Red, Blue); zero before the end.
+    last_moves: int32[2, 3, 3] each player's last three moves, oldest first, in
+      that player's own frame: (from, to, was_attack), -1 where none.
+    history: int32[H, 4] public recent moves, newest first: (from, to, result, mover)
+      with squares in Red's frame; result is one of RESULT_*.
+    chase_sq: int32[2] square (own frame) of the piece each player's last move chased, or -1.
+    chase_n: int32[2] chasing moves in each player's current chase.
+    chase_hash: uint32[2, K] positions produced by each player's current chase.
+    legal: bool[NUM_ACTIONS] legal actions of the player to act.
+  """
+  board: jax.Array
+  revealed: jax.Array
+  moved: jax.Array
+  player: jax.Array
+  placed: jax.Array
+  num_moves: jax.Array
+  since_attack: jax.Array
+  terminal: jax.Array
+  rewards: jax.Array
+  last_moves: jax.Array
+  history: jax.Array
+  chase_sq: jax.Array
+  chase_n: jax.Array
+  chase_hash: jax.Array
+  legal: jax.Array
+
+
+def _empty_state(config: RulesConfig, board, placed) -> State:
+  return State(
+      board=jnp.asarray(board, jnp.int8),
+      revealed=jnp.zeros(100, bool),
+      moved=jnp.zeros(100, bool),
+      player=jnp.where(placed >= _total(config), 0, placed // P.num_pieces(config.variant)).astype(jnp.int32),
+      placed=jnp.asarray(placed, jnp.int32),
+      num_moves=jnp.int32(0),
+      since_attack=jnp.int32(0),
+      terminal=jnp.bool_(False),
+      rewards=jnp.zeros(2, jnp.float32),
+      last_moves=jnp.full((2, 3, 3), -1, jnp.int32),
+      history=jnp.zeros((config.history, 4), jnp.int32),
+      chase_sq=jnp.full(2, -1, jnp.int32),
+      chase_n=jnp.zeros(2, jnp.int32),
+      chase_hash=jnp.zeros((2, config.chase_memory), jnp.uint32),
+      legal=jnp.zeros(NUM_ACTIONS, bool))
+
+
+def _total(config: RulesConfig) -> int:
+  return 2 * P.num_pieces(config.variant)
+
+
+def _lake_board() -> np.ndarray:
+  board = np.zeros(100, np.int8)
+  board[list(P.LAKE_SQUARES)] = P.LAKE
+  return board
+
+
+def init_deployment(config: RulesConfig) -> State:
+  """An empty board with Red to deploy its first piece."""
+  return _finish(config, _empty_state(config, _lake_board(), jnp.int32(0)))
+
+
+def init_from_board(config: RulesConfig, board) -> State:
+  """Play starts from `board` (int[100] codes, Red's frame), Red to move, nothing revealed."""
+  return _finish(config, _empty_state(config, board, jnp.int32(_total(config))))
+
+
+def init_random(config: RulesConfig, rng_key) -> State:
+  """Both sides deployed uniformly at random; Red to move."""
+  order = np.zeros(40, np.int8)
+  placement = P.placement_order(config.variant)
+  order[:len(placement)] = placement
+  k_red, k_blue = jax.random.split(rng_key)
+  red = jax.random.permutation(k_red, jnp.asarray(order))
+  blue = jax.random.permutation(k_blue, jnp.asarray(order))
+  board = jnp.asarray(_lake_board())
+  board = board.at[_SETUP].set(red)
+  board = board.at[99 - _SETUP].set(jnp.where(blue > 0, blue + P.BLUE_OFFSET, 0).astype(jnp.int8))
+  return init_from_board(config, board)
+
+
+def legal_action_mask(state: State) -> jax.Array:
+  """bool[NUM_ACTIONS]: the legal actions of the player to act (all False when the game is over)."""
+  return state.legal
+
+
+def is_terminal(state: State) -> jax.Array:
+  return state.terminal
+
+
+def returns(state: State) -> jax.Array:
+  """float32[2]: (Red, Blue) returns: +1 win, -1 loss, 0 draw or game not over."""
+  return state.rewards
+
+
+def step(config: RulesConfig, state: State, action) -> State:
+  """Plays one action (deployment or move) of the player to act; a finished game stays as it is."""
+  action = jnp.asarray(action, jnp.int32)
+  deploying = state.placed < _total(config)
+  nxt = jax.tree.map(lambda d, m: jnp.where(deploying, d, m),
+                     _deploy(config, state, action), _move(config, state, action))
+  nxt = _finish(config, nxt)
+  return jax.tree.map(lambda old, new: jnp.where(state.terminal, old, new), state, nxt)
+
+
+def deploy_setup(config: RulesConfig, state: State, setup) -> State:
+  """Places a whole setup (int[40] Red-letter codes, front row first) for the player deploying now."""
+  setup = jnp.asarray(setup, jnp.int8)
+  board = state.board.at[_SETUP].set(jnp.where(setup > 0, setup, state.board[_SETUP]))
+  placed = state.placed + P.num_pieces(config.variant)
+  return _finish(config, _after_deploy(config, state, board, placed))
+
+
+def _deploy(config: RulesConfig, state: State, action) -> State:
+  order = jnp.asarray(P.placement_order(config.variant), jnp.int8)
+  n = P.num_pieces(config.variant)
+  i = jnp.clip(action, 0, 39)
+  piece = order[jnp.clip(state.placed % n, 0, n - 1)]
+  board = state.board.at[jnp.asarray(_SETUP)[i]].set(piece)
+  return _after_deploy(config, state, board, state.placed + 1)
+
+
+def _after_deploy(config: RulesConfig, state: State, board, placed) -> State:
+  n = P.num_pieces(config.variant)
+  player = jnp.where(placed >= 2 * n, 0, placed // n).astype(jnp.int32)
+  state = state._replace(board=board, placed=placed)
+  flipped = _flip(state)
+  return jax.tree.map(lambda f, s: jnp.where(player != state.player, f, s), flipped, state)._replace(
+      player=player)
+
+
+def _flip(state: State) -> State:
+  """The same position in the other player's frame (turned 180 degrees, colours swapped)."""
+  b = state.board[::-1]
+  b = jnp.where((b >= 1) & (b <= 12), b + 12, jnp.where((b >= 13) & (b <= 24), b - 12, b))
+  return state._replace(board=b.astype(jnp.int8), revealed=state.revealed[::-1], moved=state.moved[::-1])
+
+
+def _hash(board) -> jax.Array:
+  return jnp.sum(_ZFLAT[board.astype(jnp.int32) * 100 + _SQ], dtype=jnp.uint32)
+
+
+def _opponent_last(state: State):
+  """The opponent's last move in the acting player's frame: (from, to, was_attack)."""
+  m = state.last_moves[1 - state.player, 2]
+  return jnp.where(m[0] >= 0, 99 - m[0], -1), jnp.where(m[1] >= 0, 99 - m[1], -1), m[2] > 0
+
+
+def _move(config: RulesConfig, state: State, action) -> State:
+  p = state.player
+  a = jnp.clip(action - T.NUM_DEPLOY_ACTIONS, 0, T.NUM_MOVE_ACTIONS - 1)
+  src, j = a // 18, a % 18
+  dst = jnp.asarray(T.TARGET)[src, j]
+  far = jnp.asarray(T.DIST)[src, j] > 1
+  board = state.board
+  ca, cd = board[src].astype(jnp.int32), board[dst].astype(jnp.int32)
+  kd = cd - P.BLUE_OFFSET
+  attack = cd != P.EMPTY
+  flag = attack & (kd == P.FLAG)
+  bomb = kd == P.BOMB
+  sa, sd = _STRENGTH[ca], _STRENGTH[jnp.clip(kd, 0, 12)]
+  att_wins = attack & (flag | jnp.where(bomb, ca == P.MINER, ((ca == P.SPY) & (kd == P.MARSHAL)) | (sa > sd)))
+  tie = attack & ~bomb & ~flag & ~att_wins & (sa == sd)
+  def_wins = attack & ~att_wins & ~tie
+  new_dst = jnp.where(~attack | att_wins, ca, jnp.where(tie, 0, cd)).astype(jnp.int8)
+  new_board = board.at[src].set(0).at[dst].set(new_dst)
+  revealed = state.revealed.at[src].set(False).at[dst].set(
+      jnp.where(attack, ~tie, state.revealed[src] | far))
+  moved = state.moved.at[src].set(False).at[dst].set(
+      jnp.where(~attack | att_wins, True, jnp.where(tie, False, state.moved[dst])))
+
+  # More-squares bookkeeping (see the module docstring).
+  of, ot, oatt = _opponent_last(state)
+  adjacent = (jnp.abs(dst // 10 - ot // 10) + jnp.abs(dst % 10 - ot % 10)) == 1
+  is_chase = ~attack & (ot >= 0) & ~oatt & adjacent
+  cont = is_chase & (state.chase_sq[p] >= 0) & (of == state.chase_sq[p])
+  n = state.chase_n[p]
+  k = config.chase_memory
+  h_after = _hash(new_board)
+  hashes = jnp.where(cont, state.chase_hash[p].at[n % k].set(h_after),
+                     jnp.zeros(k, jnp.uint32).at[0].set(h_after))
+  chase_hash = state.chase_hash.at[p].set(hashes)
+  chase_n = state.chase_n.at[p].set(jnp.where(is_chase, jnp.where(cont, n + 1, 1), 0))
+  chase_sq = state.chase_sq.at[p].set(jnp.where(is_chase, ot, -1))
+
+  mine = jnp.stack([src, dst, attack.astype(jnp.int32)])
+  last_moves = state.last_moves.at[p].set(jnp.concatenate([state.last_moves[p, 1:], mine[None]], 0))
+  result = jnp.where(~attack, RESULT_MOVE, jnp.where(att_wins, RESULT_ATTACKER_WON,
+                                                     jnp.where(def_wins, RESULT_DEFENDER_WON, RESULT_BOTH_REMOVED)))
+  history = state.history
+  if config.history:
+    absq = lambda s: jnp.where(p == 1, 99 - s, s)
+    entry = jnp.stack([absq(src), absq(dst), result, p])
+    history = jnp.concatenate([entry[None], history[:-1]], 0)
+  rewards = jnp.where(flag, jnp.where(p == 0, jnp.array([1.0, -1.0]), jnp.array([-1.0, 1.0])), state.rewards)
+  moved_state = state._replace(
+      board=new_board, revealed=revealed, moved=moved, num_moves=state.num_moves + 1,
+      since_attack=jnp.where(attack, 0, state.since_attack + 1), terminal=flag,
+      rewards=rewards.astype(jnp.float32), last_moves=last_moves, history=history,
+      chase_sq=chase_sq, chase_n=chase_n, chase_hash=chase_hash)
+  return _flip(moved_state)._replace(player=1 - p)
+
+
+def _runs(empty) -> jax.Array:
+  """int32[4, 100]: how many empty squares follow each square in each direction."""
+  grid = jnp.pad(empty.reshape(10, 10), 9)
+  out = []
+  for dr, df in T.DIR_STEP:
+    run = jnp.ones((10, 10), bool)
+    total = jnp.zeros((10, 10), jnp.int32)
+    for k in range(1, 10):
+      run = run & grid[9 + k * dr:19 + k * dr, 9 + k * df:19 + k * df]
+      total = total + run
+    out.append(total.reshape(100))
+  return jnp.stack(out)
+
+
+def _move_mask(config: RulesConfig, state: State) -> jax.Array:
+  """bool[100, 18]: legal moves of the player to act (board in its frame)."""
+  b = state.board.astype(jnp.int32)
+  own_movable = (b >= P.SPY) & (b <= P.MARSHAL)
+  tcode = b[T.TARGET]
+  target_ok = (tcode == P.EMPTY) | ((tcode > P.BLUE_OFFSET) & (tcode < P.LAKE))
+  runs = _runs(b == P.EMPTY)[T.DIRECTION, _SQ[:, None]]
+  reach = jnp.where((b == P.SCOUT)[:, None], T.DIST <= runs + 1, T.DIST == 1)
+  legal = own_movable[:, None] & target_ok & reach
+  if config.two_square_rule:
+    legal &= ~_two_square_forbidden(state)
+  if config.more_squares_rule:
+    legal &= ~_chase_forbidden(config, state, b, tcode)
+  return legal
+
+
+def _two_square_forbidden(state: State) -> jax.Array:
+  m = state.last_moves[state.player]
+  (f1, t1), (f2, t2), (f3, t3) = m[0, :2], m[1, :2], m[2, :2]
+  chain = (f1 >= 0) & (t1 == f2) & (t2 == f3)
+  rmin, rmax = jnp.minimum(f1 // 10, t1 // 10), jnp.maximum(f1 // 10, t1 // 10)
+  fmin, fmax = jnp.minimum(f1 % 10, t1 % 10), jnp.maximum(f1 % 10, t1 % 10)
+  inside = lambda s: (s // 10 >= rmin) & (s // 10 <= rmax) & (s % 10 >= fmin) & (s % 10 <= fmax)
+  active = chain & inside(t2) & inside(t3)
+  return active & (_SQ[:, None] == t3) & inside(jnp.asarray(T.TARGET))
+
+
+def _chase_forbidden(config: RulesConfig, state: State, b, tcode) -> jax.Array:
+  p = state.player
+  of, ot, oatt = _opponent_last(state)
+  continuing = (state.chase_sq[p] >= 0) & (of == state.chase_sq[p]) & ~oatt & (ot >= 0)
+  r, f = ot // 10, ot % 10
+  adj = jnp.stack([ot - 10, ot + 10, ot - 1, ot + 1])
+  ok = jnp.stack([r > 0, r < 9, f > 0, f < 9])
+  adj = jnp.where(ok, adj, -1)
+  h = _hash(b)
+  zs = _ZFLAT[b * 100 + _SQ]
+  after = h - zs[None, :] + _ZFLAT[b[None, :] * 100 + jnp.clip(adj, 0, 99)[:, None]]  # [4, 100]
+  k = config.chase_memory
+  valid = jnp.arange(k) < jnp.minimum(state.chase_n[p], k)
+  seen = jnp.any((after[:, :, None] == state.chase_hash[p][None, None, :]) & valid, axis=-1)  # [4, 100]
+  hit = jnp.any((T.TARGET[None] == adj[:, None, None]) & seen[:, :, None], axis=0)  # [100, 18]
+  return continuing & (tcode == P.EMPTY) & hit
+
+
+def _can_move_simple(b, side_offset: int) -> jax.Array:
+  """Whether a side has a movable piece next to an empty or enemy square (rules like two-squares ignored)."""
+  movable = (b >= P.SPY + side_offset) & (b <= P.MARSHAL + side_offset)
+  enemy_lo = P.BOMB + P.BLUE_OFFSET - side_offset
+  free = (b == P.EMPTY) | ((b >= enemy_lo) & (b <= enemy_lo + 11))
+  grid = jnp.pad(free.reshape(10, 10), 1)
+  near = grid[:-2, 1:-1] | grid[2:, 1:-1] | grid[1:-1, :-2] | grid[1:-1, 2:]
+  return jnp.any(movable.reshape(10, 10) & near)
+
+
+def _finish(config: RulesConfig, state: State) -> State:
+  """Computes the legal actions of the player to act, then ends the game where the rules say."""
+  deploying = state.placed < _total(config)
+  deploy_mask = (state.board[_SETUP] == P.EMPTY) & deploying
+  move_mask = _move_mask(config, state).reshape(-1) & ~deploying
+  legal = jnp.concatenate([deploy_mask, move_mask]) & ~state.terminal
+  b = state.board.astype(jnp.int32)
+  stuck = ~deploying & ~state.terminal & ~jnp.any(move_mask)
+  other_can = _can_move_simple(b, P.BLUE_OFFSET)
+  lose = stuck & other_can
+  limit = ~deploying & ((state.num_moves >= config.max_moves) |
+                        (state.since_attack >= config.max_moves_since_attack))
+  draw = ~state.terminal & ~lose & (stuck | limit)
+  p = state.player
+  loser_rewards = jnp.where(p == 0, jnp.array([-1.0, 1.0]), jnp.array([1.0, -1.0]))
+  rewards = jnp.where(lose, loser_rewards, state.rewards).astype(jnp.float32)
+  terminal = state.terminal | lose | draw
+  return state._replace(legal=legal & ~terminal, terminal=terminal, rewards=rewards)
+
+
+@functools.partial(jax.jit, static_argnums=0)
+def jit_step(config: RulesConfig, state: State, action) -> State:
+  return step(config, state, action)
+
+
+@functools.partial(jax.jit, static_argnums=0)
+def jit_init_from_board(config: RulesConfig, board) -> State:
+  return init_from_board(config, board)
+
+
+@functools.partial(jax.jit, static_argnums=0)
+def jit_deploy_setup(config: RulesConfig, state: State, setup) -> State:
+  return deploy_setup(config, state, setup)

@@ -1,0 +1,106 @@
+"""What one player sees: observation planes as a pure JAX function, plus the plane layout.
+
+`observe(config, state, player)` returns float32[NUM_PLANES, 10, 10] in the
+observing player's own frame (its home rows at the bottom, see `engine`):
+
+  0-11   own pieces by type (bomb, spy, scout, ..., marshal, flag)
+  12     own pieces the opponent knows (revealed)
+  13     own pieces that have moved
+  14-25  revealed enemy pieces by type
+  26     unrevealed enemy pieces that have not moved
+  27     unrevealed enemy pieces that have moved
+  28     lakes
+  29-40  enemy pieces not yet accounted for, by type: alive and unrevealed, count / 8
+  41     deployment phase (all ones)
+  42     it is this player's turn
+  43     this player is Blue
+  44     moves played / max_moves
+  45     moves since the last attack / max_moves_since_attack
+  46-57  the piece this player places next (one-hot by type), while it deploys
+  58+6k  recent move k (0 = newest), six planes: from square, to square,
+         attacker won (at to), defender won (at to), both removed (at to),
+         made by this player (all ones)
+
+Enemy planes stay empty during deployment: a player never sees where the
+other puts its pieces until play begins. Nothing here depends on hidden
+information: enemy piece types show only once revealed.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from games.stratego import engine
+from games.stratego import pieces as P
+from games.stratego.config import RulesConfig
+
+HISTORY_PLANES = 6
+FIXED_PLANES = 58
+
+
+def num_planes(config: RulesConfig) -> int:
+  return FIXED_PLANES + HISTORY_PLANES * config.history
+
+
+def observe(config: RulesConfig, state: engine.State, player) -> jax.Array:
+  """float32[num_planes(config), 10, 10]: `state` as `player` (0 Red, 1 Blue) sees it."""
+  player = jnp.asarray(player, jnp.int32)
+  view = jax.tree.map(lambda f, s: jnp.where(player != state.player, f, s), engine._flip(state), state)
+  b = view.board.astype(jnp.int32)
+  playing = state.placed >= 2 * P.num_pieces(config.variant)
+  types = jnp.arange(1, 13)[:, None]
+  own = b[None, :] == types
+  enemy = b[None, :] == types + P.BLUE_OFFSET
+  enemy_any = (b > P.BLUE_OFFSET) & (b < P.LAKE) & playing
+  known = enemy & view.revealed[None, :] & playing
+  hidden = enemy_any & ~view.revealed
+  unaccounted = (jnp.sum(enemy, -1) - jnp.sum(known, -1)) * playing / 8.0
+  n = P.num_pieces(config.variant)
+  order = jnp.asarray(P.placement_order(config.variant))
+  deploying_me = ~playing & (state.player == player)
+  next_piece = (types[:, 0] == order[jnp.clip(state.placed % n, 0, n - 1)]) & deploying_me
+  ones = jnp.ones(100, jnp.float32)
+  my_turn = (state.player == player) & ~state.terminal
+  planes = [
+      own, view.revealed[None] & (b > 0)[None] & (b <= 12)[None],
+      view.moved[None] & (b > 0)[None] & (b <= 12)[None],
+      known, (hidden & ~view.moved)[None], (hidden & view.moved)[None], (b == P.LAKE)[None],
+      unaccounted[:, None] * ones[None], (~playing * ones)[None], (my_turn * ones)[None],
+      ((player == 1) * ones)[None], (state.num_moves / config.max_moves * ones)[None],
+      (state.since_attack / config.max_moves_since_attack * ones)[None],
+      next_piece[:, None] * ones[None],
+  ]
+  if config.history:
+    h = state.history
+    live = h[:, 2] > engine.RESULT_NONE
+    frame = lambda s: jnp.where(player == 1, 99 - s, s)
+    sq = jnp.arange(100)
+    from_p = (sq[None] == frame(h[:, 0])[:, None]) & live[:, None]
+    to_p = (sq[None] == frame(h[:, 1])[:, None]) & live[:, None]
+    res = [to_p & (h[:, 2] == r)[:, None] for r in (engine.RESULT_ATTACKER_WON, engine.RESULT_DEFENDER_WON,
+                                                    engine.RESULT_BOTH_REMOVED)]
+    mine = (live & (h[:, 3] == player))[:, None] * ones[None]
+    hist = jnp.stack([from_p, to_p, *res, mine], axis=1).reshape(-1, 100)
+    planes.append(hist)
+  out = jnp.concatenate([jnp.asarray(p, jnp.float32).reshape(-1, 100) for p in planes], 0)
+  return out.reshape(-1, 10, 10)
+
+
+@functools.partial(jax.jit, static_argnums=0)
+def jit_observe(config: RulesConfig, state: engine.State, player) -> jax.Array:
+  return observe(config, state, player)
+
+
+def absolute_view(state: engine.State):
+  """numpy (board, revealed, moved) in Red's frame, whoever is to act."""
+  board, revealed, moved = (np.asarray(x) for x in (state.board, state.revealed, state.moved))
+  if int(state.player) == 1:
+    board = board[::-1].copy()
+    board = np.where((board >= 1) & (board <= 12), board + 12,
+                     np.where((board >= 13) & (board <= 24), board - 12, board)).astype(np.int8)
+    revealed, moved = revealed[::-1].copy(), moved[::-1].copy()
+  return board, revealed, moved
