@@ -96,7 +96,9 @@ class SelfPlayActor(interfaces.Actor):
     obs_size, num_actions = observation_size(game), game.num_distinct_actions()
     n, t = num_games, trajectory_max
     self._buf = {
-        "obs": np.zeros((n, t, obs_size), np.float32),
+        # float16 halves replay memory (Stratego's inputs are 5,800 numbers a move); the
+        # learner computes in float32. Planes of 0/1 and simple fractions stay exact.
+        "obs": np.zeros((n, t, obs_size), np.float16),
         "legal": np.zeros((n, t, num_actions), np.float32),
         "player_id": np.zeros((n, t), np.int32),
         "valid": np.zeros((n, t), np.float32),
@@ -111,7 +113,6 @@ class SelfPlayActor(interfaces.Actor):
     self.ready: list[Trajectories] = []
     self.games_finished = 0
     self.moves = 0
-    self._started = np.zeros((n,), bool)
 
   def _new_game(self) -> pyspiel.State:
     return play_chance(self.game.new_initial_state(), self._rng)

@@ -61,8 +61,6 @@ def build_train_config(game: str | None, config_file: str | None, overrides: lis
   if config_file:
     config_lib.build(TrainConfig, config_file)  # Checks the file on its own, naming it in errors.
     data = _merge(data, yaml.safe_load(pathlib.Path(config_file).read_text()) or {})
-  if game:
-    data["game"] = game
   with tempfile.TemporaryDirectory() as tmp:
     path = pathlib.Path(tmp) / "preset.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))

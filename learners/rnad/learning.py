@@ -33,7 +33,7 @@ from learners.rnad import networks as networks_lib
 class Trajectories(NamedTuple):
   """A batch of self-play trajectories, batch-major: B trajectories of T steps.
 
-  obs [B, T, O] float32, legal [B, T, A] 0/1 float32, player_id [B, T] int32,
+  obs [B, T, O] float16 or float32 (the network sees float32), legal [B, T, A] 0/1 float32, player_id [B, T] int32,
   valid [B, T] float32 (1 while the game runs), action_oh [B, T, A] float32,
   policy [B, T, A] float32 (mu: what the actor sampled from), rewards [B, T, P]
   float32 (each player's reward received after the step), version [B] int32
@@ -79,7 +79,7 @@ def init_state(cfg: config_lib.RNaDConfig, network: networks_lib.Network, exampl
 def policy_outputs(network: networks_lib.Network, params: chex.ArrayTree, obs: chex.Array,
                    legal: chex.Array) -> tuple[chex.Array, chex.Array, chex.Array, chex.Array]:
   """(pi, log_pi, logits, v) of `params` on observations, masked to legal actions."""
-  logits, v = network.apply(params, obs)
+  logits, v = network.apply(params, jnp.asarray(obs, jnp.float32))
   return losses.legal_policy(logits, legal), losses.legal_log_policy(logits, legal), logits, v
 
 
