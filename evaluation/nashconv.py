@@ -14,7 +14,7 @@ import pyspiel
 from open_spiel.python import policy as policy_lib
 from open_spiel.python.algorithms import exploitability
 
-from actors import self_play
+from games import openspiel_io
 
 ProbsFn = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
@@ -31,7 +31,7 @@ class NashConvEvaluator:
     self.game = game
     self._tabular = policy_lib.TabularPolicy(game)
     states = self._tabular.states
-    self._obs = np.asarray([self_play.observe(s) for s in states], np.float32)
+    self._obs = np.asarray([openspiel_io.observe(s) for s in states], np.float32)
     self._legal = np.asarray([s.legal_actions_mask() for s in states], np.float32)
     self.num_states = len(states)
 

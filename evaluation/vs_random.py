@@ -8,7 +8,7 @@ from typing import Callable
 import numpy as np
 import pyspiel
 
-from actors import self_play
+from games import openspiel_io
 
 ProbsFn = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
@@ -43,7 +43,7 @@ def play_vs_random(game: pyspiel.Game, probs_fn: ProbsFn, num_games: int, seed: 
     max_moves: a cap per game.
   """
   rng = np.random.default_rng(seed)
-  states = [self_play.play_chance(game.new_initial_state(), rng) for _ in range(num_games)]
+  states = [openspiel_io.play_chance(game.new_initial_state(), rng) for _ in range(num_games)]
   seats = np.arange(num_games) % 2
   moves = np.zeros(num_games, np.int64)
   while True:
@@ -52,20 +52,21 @@ def play_vs_random(game: pyspiel.Game, probs_fn: ProbsFn, num_games: int, seed: 
       break
     agent = [i for i in live if states[i].current_player() == seats[i]]
     if agent:
-      obs = np.asarray([self_play.observe(states[i]) for i in agent], np.float32)
+      obs = np.asarray([openspiel_io.observe(states[i]) for i in agent], np.float32)
       legal = np.asarray([states[i].legal_actions_mask() for i in agent], np.float32)
       probs = np.asarray(probs_fn(obs, legal), np.float64) * legal
       probs /= probs.sum(axis=-1, keepdims=True)
-      acts = np.argmax(probs, axis=-1) if greedy else self_play.sample_actions(probs, rng)
+      acts = np.argmax(probs, axis=-1) if greedy else openspiel_io.sample_actions(probs, rng)
       for i, a in zip(agent, acts):
         states[i].apply_action(int(a))
+    agent_set = set(agent)
     for i in live:
-      if i in agent:
+      if i in agent_set:
         continue
       states[i].apply_action(int(rng.choice(states[i].legal_actions())))
     for i in live:
       moves[i] += 1
-      self_play.play_chance(states[i], rng)
+      openspiel_io.play_chance(states[i], rng)
   returns = np.asarray([s.returns()[seats[i]] if s.is_terminal() else 0.0 for i, s in enumerate(states)])
   return MatchResult(games=num_games, wins=int(np.sum(returns > 0)), draws=int(np.sum(returns == 0)),
                      losses=int(np.sum(returns < 0)), mean_return=float(np.mean(returns)))

@@ -162,3 +162,16 @@ def test_post_process_policy_thresholds_then_discretises():
   got = losses.post_process_policy(jnp.array([0.02, 0.48, 0.5]), jnp.ones(3), 0.03, 32)
   # After the threshold: [0, 0.4898, 0.5102] -> ceil 16, 17 by descending size: 17 then 15.
   np.testing.assert_allclose(got * 32, [0, 15, 17], atol=1e-5)
+
+
+@pytest.mark.parametrize("rho, want", [
+    # pi/mu = 0.75/0.5 = 1.5 at the opponent's t1. t0: 0.5 + min(rho, 1.5) * (0 + 0.3 - 0.5) + min(c=1, 1.5) * (1 - 0.3).
+    (float("inf"), 0.5 + 1.5 * -0.2 + 0.7),   # 0.9: the authors' rho = inf (our default)
+    (1.0, 0.5 + 1.0 * -0.2 + 0.7),            # 1.0: the paper's misprinted rho = 1
+])
+def test_v_trace_rho_cutoff(rho, want):
+  pi = MU.copy()
+  pi[1] = [0.75, 0.25]
+  v_target, _, _ = losses.v_trace(jnp.asarray(V), VALID, PLAYER, MU, pi, np.zeros((4, 2), np.float32), ACTION,
+                                  REWARD[0], player=0, eta=0.0, rho=rho)
+  assert float(v_target[0, 0]) == pytest.approx(want, abs=1e-6)

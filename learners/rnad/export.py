@@ -13,6 +13,7 @@ import pathlib
 import jax
 import numpy as np
 
+from games import openspiel_io
 from learners.rnad import checkpoint
 from learners.rnad import config as config_lib
 from learners.rnad import learning
@@ -42,8 +43,7 @@ class ExportedPolicy:
     return np.asarray(self._probs_fn(self.params, np.asarray(obs, np.float32), np.asarray(legal, np.float32)))
 
   def action_probabilities(self, state) -> dict[int, float]:
-    from actors import self_play  # A higher floor, only needed for single-state queries.
-    probs = self.probs(np.asarray([self_play.observe(state)]), np.asarray([state.legal_actions_mask()]))[0]
+    probs = self.probs(np.asarray([openspiel_io.observe(state)]), np.asarray([state.legal_actions_mask()]))[0]
     return {a: float(probs[a]) for a in state.legal_actions()}
 
 
