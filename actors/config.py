@@ -140,7 +140,11 @@ class TrainConfig:
 
   @classmethod
   def leduc_poker(cls) -> "TrainConfig":
-    return cls(game="leduc_poker", learner=_small_game_learner(trajectory_max=8))
+    """Leduc's payoffs reach 13 (Kuhn's 2), so eta is larger to keep the same relative pull."""
+    learner = dataclasses.replace(
+        _small_game_learner(trajectory_max=8), eta=1.0, network=NetworkConfig(hidden=(128, 128)),
+        entropy_schedule=EntropyScheduleConfig(sizes=(1000,), repeats=(1,)))
+    return cls(game="leduc_poker", learner=learner, eval=EvalConfig(every_steps=500))
 
   @classmethod
   def stratego_barrage(cls) -> "TrainConfig":

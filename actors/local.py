@@ -221,6 +221,10 @@ def train(cfg: TrainConfig, run_dir: str | pathlib.Path, resume: bool = False, p
     learner.save(ckpt_path, {"game": cfg.game})
     last_ckpt = learner.version()
 
+  def export_policy() -> None:
+    export.export(run_dir / POLICY, eval_params(), game=cfg.game, cfg=cfg.learner, obs_size=obs_size,
+                  num_actions=game.num_distinct_actions(), step=learner.version())
+
   bar = tqdm(total=cfg.run.max_learner_steps, initial=start_step, disable=not progress,
              unit="step", dynamic_ncols=True, desc="rnad")
   step, rates_t, rates_moves, rates_step = start_step, time.time(), 0, start_step
@@ -265,6 +269,9 @@ def train(cfg: TrainConfig, run_dir: str | pathlib.Path, resume: bool = False, p
     with contextlib.suppress(Exception):
       if learner.version() != last_ckpt:
         checkpoint()
+    if not finished:  # Interrupted or failed: still leave a loadable policy behind.
+      with contextlib.suppress(Exception):
+        export_policy()
     time.sleep(0.2)
     server.stop()  # Unblocks actors waiting on the rate limiter.
     for p in procs:
@@ -280,8 +287,7 @@ def train(cfg: TrainConfig, run_dir: str | pathlib.Path, resume: bool = False, p
   if final:
     writer.write(step, final)
   writer.close()
-  export.export(run_dir / POLICY, eval_params(), game=cfg.game, cfg=cfg.learner, obs_size=obs_size,
-                num_actions=game.num_distinct_actions(), step=step)
+  export_policy()
   summary.update(final, learner_steps=step, wall_s=time.time() - t0, actor_moves=int(sum(moves)),
                  policy=str(run_dir / POLICY), checkpoint=str(ckpt_path))
   tmp = run_dir / (SUMMARY + ".tmp")

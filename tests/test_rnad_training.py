@@ -84,3 +84,32 @@ def test_killed_run_resumes_from_its_last_checkpoint(tmp_path):
   assert checkpoint.read_meta(ckpt)["step"] == target
   steps = [r["step"] for r in read(run / "metrics.jsonl") if "loss" in r]
   assert steps[-1] == target and max(steps) == target
+
+
+def _children(pid: int) -> list[int]:
+  path = pathlib.Path(f"/proc/{pid}/task/{pid}/children")
+  return [int(p) for p in path.read_text().split()] if path.exists() else []
+
+
+@pytest.mark.slow
+def test_ctrl_c_saves_a_checkpoint_and_stops_every_process(tmp_path):
+  run = tmp_path / "run"
+  proc = _train_cli("--game", "kuhn_poker", "--out", str(run), "--set", "actors.num_actors=2",
+                    "--set", "run.max_learner_steps=100000", "--set", "run.checkpoint_every_steps=100000")
+  deadline = time.time() + 240
+  while time.time() < deadline and not (run / "metrics.jsonl").exists():
+    assert proc.poll() is None, proc.stdout.read()
+    time.sleep(0.5)
+  time.sleep(10)  # Learner steps under way.
+  children = _children(proc.pid)
+  assert len(children) >= 2                      # The actor processes (and mp's resource tracker).
+  os.killpg(proc.pid, signal.SIGINT)             # What Ctrl-C in a terminal does.
+  out, _ = proc.communicate(timeout=120)
+  assert proc.returncode == 130, out
+  assert "interrupted" in out
+  saved = checkpoint.read_meta(run / local.CHECKPOINT)["step"]
+  steps = [r["step"] for r in read(run / "metrics.jsonl") if "loss" in r]
+  assert saved >= max(steps, default=0) > 0      # The checkpoint holds the last step, not an earlier one.
+  time.sleep(1)
+  for pid in children:
+    assert not pathlib.Path(f"/proc/{pid}").exists() or "zombie" in pathlib.Path(f"/proc/{pid}/status").read_text()
