@@ -49,6 +49,14 @@ def _actor_main(cfg: TrainConfig, address: str, actor_id: int, start_step: int, 
   """An actor process: plays self-play games until `stop` is set."""
   signal.signal(signal.SIGINT, signal.SIG_IGN)  # The launcher stops us through `stop`.
   parent = os.getppid()
+
+  def watch_parent():  # A killed launcher leaves us orphaned, maybe blocked inside Reverb: leave.
+    while True:
+      time.sleep(1.0)
+      if os.getppid() != parent:
+        os._exit(0)
+
+  threading.Thread(target=watch_parent, daemon=True, name="watch-launcher").start()
   import jax
   import numpy as np
   from actors import reverb_replay, self_play
@@ -64,7 +72,7 @@ def _actor_main(cfg: TrainConfig, address: str, actor_id: int, start_step: int, 
   try:
     params, version = params_source.latest()
     n = 0
-    while not stop.is_set() and os.getppid() == parent:  # A killed launcher orphans us: leave.
+    while not stop.is_set():
       if n % cfg.actors.param_sync_every == 0:
         params, version = params_source.latest()
       actor.run_step(params, version)

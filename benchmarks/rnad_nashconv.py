@@ -113,7 +113,7 @@ def main() -> None:
   args = parser.parse_args()
   out = pathlib.Path(args.out or tempfile.mkdtemp(prefix="rnad-bench-"))
   results = []
-  for game in args.games.split(","):
+  for game in filter(None, args.games.split(",")):
     results.append(run_game(game, args.minutes or DEFAULT_MINUTES[game], out / game))
   if args.reference:
     results.append(run_reference(args.reference, args.minutes or DEFAULT_MINUTES["kuhn_poker"]))

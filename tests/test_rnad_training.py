@@ -51,7 +51,9 @@ def _train_cli(*args):
   env = dict(os.environ, PYTHONPATH=str(REPO))
   return subprocess.Popen([sys.executable, "-m", "cli.main", "train", "--no-progress", *args], cwd=REPO,
                           env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                          start_new_session=True)
+                          start_new_session=True,
+                          # A shell's background jobs inherit SIGINT ignored; give Ctrl-C its default back.
+                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def test_killed_run_resumes_from_its_last_checkpoint(tmp_path):
