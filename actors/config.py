@@ -183,7 +183,7 @@ class TrainConfig:
 
 def _small_game_learner(trajectory_max: int) -> RNaDConfig:
   return RNaDConfig(
-      batch_size=256, trajectory_max=trajectory_max, eta=0.2, target_network_avg=0.01,
+      batch_size=256, trajectory_max=trajectory_max, eta=0.2, target_network_avg=0.001,
       adam=AdamConfig(learning_rate=1e-3),
       entropy_schedule=EntropyScheduleConfig(sizes=(200,), repeats=(1,)),
       network=NetworkConfig(hidden=(64, 64)))
