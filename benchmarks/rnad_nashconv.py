@@ -35,7 +35,7 @@ from actors.config import EvalConfig, RunConfig, TrainConfig  # noqa: E402
 from core.metrics import read  # noqa: E402
 
 TARGETS = {"kuhn_poker": 0.05, "leduc_poker": 0.3}
-DEFAULT_MINUTES = {"kuhn_poker": 3.0, "leduc_poker": 10.0}
+DEFAULT_MINUTES = {"kuhn_poker": 3.0, "leduc_poker": 8.0}
 EVAL_EVERY = {"kuhn_poker": 100, "leduc_poker": 250}
 
 
@@ -107,7 +107,7 @@ def run_reference(path: str, minutes: float) -> dict:
 def main() -> None:
   parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
   parser.add_argument("--games", default="kuhn_poker,leduc_poker")
-  parser.add_argument("--minutes", type=float, default=None, help="wall minutes per game (default: 3 Kuhn, 10 Leduc)")
+  parser.add_argument("--minutes", type=float, default=None, help="wall minutes per game (default: 3 Kuhn, 8 Leduc)")
   parser.add_argument("--reference", default=None, help="path to OpenSpiel's former rnad.py, to time it too")
   parser.add_argument("--out", default=None, help="keep the runs here (default: a temporary folder)")
   args = parser.parse_args()
