@@ -1,7 +1,11 @@
-"""Stratego: notation, setup files, the rules in JAX (batched), and the OpenSpiel game `stratego`."""
+"""Stratego: notation, setup files, the rules in JAX (batched), and the OpenSpiel game `stratego`.
 
-from games.stratego import engine
-from games.stratego import observe
+The rules engine: `init_deployment` / `init_from_board` / `init_random`, `step`,
+`deploy_setup`, `legal_action_mask`, `observe`, `is_terminal`, `returns`, all
+pure functions of one game taking a static `RulesConfig`; batch them with
+`jax.vmap`. Importing this package registers the OpenSpiel game `stratego`.
+"""
+
 from games.stratego.config import RulesConfig
 from games.stratego.engine import NUM_ACTIONS
 from games.stratego.engine import State
@@ -17,8 +21,8 @@ from games.stratego.notation import format_board
 from games.stratego.notation import parse_board
 from games.stratego.notation import parse_square
 from games.stratego.notation import square_name
-from games.stratego.observe import num_planes
-from games.stratego.observe import observe as observe_fn  # noqa: F401  (also reachable as observe.observe)
+from games.stratego.observation import num_planes
+from games.stratego.observation import observe
 from games.stratego.openspiel_game import StrategoGame
 from games.stratego.openspiel_game import action_to_string
 from games.stratego.openspiel_game import string_to_action

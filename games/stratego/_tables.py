@@ -53,7 +53,16 @@ RANK = np.arange(NUM_SQUARES, dtype=np.int32) // 10
 FILE = np.arange(NUM_SQUARES, dtype=np.int32) % 10
 
 # Zobrist-style keys for position hashing (more-squares rule): key[code, square], 0 for empty and lakes.
+# Symmetric under a change of frame (key[blue c, 99 - s] == key[red c, s]), so a position has one hash
+# whoever looks at it.
 _rng = np.random.RandomState(20240611)
-ZOBRIST = _rng.randint(1, 2**31 - 1, size=(26, NUM_SQUARES), dtype=np.int64).astype(np.uint32)
-ZOBRIST[0] = 0
-ZOBRIST[25] = 0
+ZOBRIST = np.zeros((26, NUM_SQUARES), np.uint32)
+ZOBRIST[1:13] = _rng.randint(1, 2**31 - 1, size=(12, NUM_SQUARES), dtype=np.int64).astype(np.uint32)
+ZOBRIST[13:25] = ZOBRIST[1:13, ::-1]
+
+# Moves computed as [direction 4, distance 1-9, from-square 100] are put in action order with this gather.
+RAY_INDEX = (DIRECTION * 900 + (DIST - 1) * 100 + np.arange(NUM_SQUARES)[:, None]).astype(np.int32)
+
+# For a square a and its line index j (s = TARGET[a, j]), the line index of a seen from s.
+INVERSE = np.array([[line_index(line_target(a, j), a) for j in range(NUM_LINE_TARGETS)]
+                    for a in range(NUM_SQUARES)], np.int32)

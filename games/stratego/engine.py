@@ -2,7 +2,7 @@
 
 The functions take one game (`State`) and a static `RulesConfig`; batch them
 with `jax.vmap`. `init_*`, `step`, `legal_action_mask`, `is_terminal`,
-`returns` and (in `observe.py`) `observe` make up the interface.
+`returns` and (in `observation.py`) `observe` make up the interface.
 
 Frame. `State.board` is kept in the frame of the player to act: that player's
 pieces have Red codes 1-12 and its home rows are ranks 1-4; the opponent's have
@@ -37,7 +37,8 @@ Rules enforced (International Stratego Federation rules, with these choices):
   * A player with no legal move on their turn loses; if neither side has a
     movable piece with a free or enemy neighbour, the game is drawn.
   * Draw after `max_moves` moves, or `max_moves_since_attack` moves without an
-    attack. Order of checks after a move: flag captured, no-legal-move, limits.
+    attack. Order of checks after a move: flag captured, then these limits,
+    then the next player's lack of a legal move.
 """
 
 from __future__ import annotations
@@ -56,9 +57,11 @@ from games.stratego.config import RulesConfig
 
 NUM_ACTIONS = T.NUM_ACTIONS
 _SETUP = notation.SETUP_SQUARES
-_STRENGTH = jnp.asarray(P.STRENGTH)
-_ZFLAT = jnp.asarray(T.ZOBRIST.reshape(-1))
+_STRENGTH = P.STRENGTH  # numpy constants: nothing touches JAX at import time
+_ZFLAT = T.ZOBRIST.reshape(-1)
 _SQ = np.arange(100, dtype=np.int32)
+_TARGET_RANK = T.TARGET // 10
+_TARGET_FILE = T.TARGET % 10
 
 RESULT_NONE, RESULT_MOVE, RESULT_ATTACKER_WON, RESULT_DEFENDER_WON, RESULT_BOTH_REMOVED = range(5)
 
@@ -76,13 +79,18 @@ class State(NamedTuple):
     since_attack: int32 moves since the last attack.
     terminal: bool the game is over.
     rewards: float32[2] final returns (Red, Blue); zero before the end.
+    Per-player fields below are indexed 0 = the player to act, 1 = the other.
     last_moves: int32[2, 3, 3] each player's last three moves, oldest first, in
       that player's own frame: (from, to, was_attack), -1 where none.
+    ban: int32[2, 5] the two-squares rule's ban on each player's next move:
+      (square of the banned piece or -1, then min rank, max rank, min file, max file
+      of the squares it may not move to), own frame.
     history: int32[H, 4] public recent moves, newest first: (from, to, result, mover)
       with squares in Red's frame; result is one of RESULT_*.
     chase_sq: int32[2] square (own frame) of the piece each player's last move chased, or -1.
     chase_n: int32[2] chasing moves in each player's current chase.
     chase_hash: uint32[2, K] positions produced by each player's current chase.
+    zhash: uint32 hash of the board (the same in both frames), for the more-squares rule.
     legal: bool[NUM_ACTIONS] legal actions of the player to act.
   """
   board: jax.Array
@@ -95,10 +103,12 @@ class State(NamedTuple):
   terminal: jax.Array
   rewards: jax.Array
   last_moves: jax.Array
+  ban: jax.Array
   history: jax.Array
   chase_sq: jax.Array
   chase_n: jax.Array
   chase_hash: jax.Array
+  zhash: jax.Array
   legal: jax.Array
 
 
@@ -114,10 +124,12 @@ def _empty_state(config: RulesConfig, board, placed) -> State:
       terminal=jnp.bool_(False),
       rewards=jnp.zeros(2, jnp.float32),
       last_moves=jnp.full((2, 3, 3), -1, jnp.int32),
+      ban=jnp.full((2, 5), -1, jnp.int32),
       history=jnp.zeros((config.history, 4), jnp.int32),
       chase_sq=jnp.full(2, -1, jnp.int32),
       chase_n=jnp.zeros(2, jnp.int32),
       chase_hash=jnp.zeros((2, config.chase_memory), jnp.uint32),
+      zhash=_hash(jnp.asarray(board, jnp.int8)),
       legal=jnp.zeros(NUM_ACTIONS, bool))
 
 
@@ -173,10 +185,12 @@ def step(config: RulesConfig, state: State, action) -> State:
   """Plays one action (deployment or move) of the player to act; a finished game stays as it is."""
   action = jnp.asarray(action, jnp.int32)
   deploying = state.placed < _total(config)
-  nxt = jax.tree.map(lambda d, m: jnp.where(deploying, d, m),
-                     _deploy(config, state, action), _move(config, state, action))
-  nxt = _finish(config, nxt)
-  return jax.tree.map(lambda old, new: jnp.where(state.terminal, old, new), state, nxt)
+  # `legal` is left out of the branches (None is an empty subtree): it is recomputed anyway.
+  old = state._replace(legal=None)
+  nxt = jax.tree.map(lambda d, m: jnp.where(deploying, d, m), _deploy(config, old, action), _move(config, old, action))
+  nxt = _finish(config, nxt._replace(terminal=nxt.terminal | state.terminal))  # no legal actions once over
+  kept = jax.tree.map(lambda o, n: jnp.where(state.terminal, o, n), old, nxt._replace(legal=None))
+  return kept._replace(legal=nxt.legal)
 
 
 def deploy_setup(config: RulesConfig, state: State, setup) -> State:
@@ -184,7 +198,7 @@ def deploy_setup(config: RulesConfig, state: State, setup) -> State:
   setup = jnp.asarray(setup, jnp.int8)
   board = state.board.at[_SETUP].set(jnp.where(setup > 0, setup, state.board[_SETUP]))
   placed = state.placed + P.num_pieces(config.variant)
-  return _finish(config, _after_deploy(config, state, board, placed))
+  return _finish(config, _after_deploy(config, state._replace(zhash=_hash(board)), board, placed))
 
 
 def _deploy(config: RulesConfig, state: State, action) -> State:
@@ -192,8 +206,10 @@ def _deploy(config: RulesConfig, state: State, action) -> State:
   n = P.num_pieces(config.variant)
   i = jnp.clip(action, 0, 39)
   piece = order[jnp.clip(state.placed % n, 0, n - 1)]
-  board = state.board.at[jnp.asarray(_SETUP)[i]].set(piece)
-  return _after_deploy(config, state, board, state.placed + 1)
+  sq = jnp.asarray(_SETUP)[i]
+  board = state.board.at[sq].set(piece)
+  zhash = state.zhash + jnp.asarray(_ZFLAT)[piece.astype(jnp.int32) * 100 + sq]
+  return _after_deploy(config, state._replace(zhash=zhash), board, state.placed + 1)
 
 
 def _after_deploy(config: RulesConfig, state: State, board, placed) -> State:
@@ -209,16 +225,18 @@ def _flip(state: State) -> State:
   """The same position in the other player's frame (turned 180 degrees, colours swapped)."""
   b = state.board[::-1]
   b = jnp.where((b >= 1) & (b <= 12), b + 12, jnp.where((b >= 13) & (b <= 24), b - 12, b))
-  return state._replace(board=b.astype(jnp.int8), revealed=state.revealed[::-1], moved=state.moved[::-1])
+  return state._replace(board=b.astype(jnp.int8), revealed=state.revealed[::-1], moved=state.moved[::-1],
+                        last_moves=state.last_moves[::-1], ban=state.ban[::-1], chase_sq=state.chase_sq[::-1],
+                        chase_n=state.chase_n[::-1], chase_hash=state.chase_hash[::-1])
 
 
 def _hash(board) -> jax.Array:
-  return jnp.sum(_ZFLAT[board.astype(jnp.int32) * 100 + _SQ], dtype=jnp.uint32)
+  return jnp.sum(jnp.asarray(_ZFLAT)[board.astype(jnp.int32) * 100 + _SQ], dtype=jnp.uint32)
 
 
 def _opponent_last(state: State):
   """The opponent's last move in the acting player's frame: (from, to, was_attack)."""
-  m = state.last_moves[1 - state.player, 2]
+  m = state.last_moves[1, 2]
   return jnp.where(m[0] >= 0, 99 - m[0], -1), jnp.where(m[1] >= 0, 99 - m[1], -1), m[2] > 0
 
 
@@ -234,7 +252,7 @@ def _move(config: RulesConfig, state: State, action) -> State:
   attack = cd != P.EMPTY
   flag = attack & (kd == P.FLAG)
   bomb = kd == P.BOMB
-  sa, sd = _STRENGTH[ca], _STRENGTH[jnp.clip(kd, 0, 12)]
+  sa, sd = jnp.asarray(_STRENGTH)[ca], jnp.asarray(_STRENGTH)[jnp.clip(kd, 0, 12)]
   att_wins = attack & (flag | jnp.where(bomb, ca == P.MINER, ((ca == P.SPY) & (kd == P.MARSHAL)) | (sa > sd)))
   tie = attack & ~bomb & ~flag & ~att_wins & (sa == sd)
   def_wins = attack & ~att_wins & ~tie
@@ -249,18 +267,21 @@ def _move(config: RulesConfig, state: State, action) -> State:
   of, ot, oatt = _opponent_last(state)
   adjacent = (jnp.abs(dst // 10 - ot // 10) + jnp.abs(dst % 10 - ot % 10)) == 1
   is_chase = ~attack & (ot >= 0) & ~oatt & adjacent
-  cont = is_chase & (state.chase_sq[p] >= 0) & (of == state.chase_sq[p])
-  n = state.chase_n[p]
+  cont = is_chase & (state.chase_sq[0] >= 0) & (of == state.chase_sq[0])
+  n = state.chase_n[0]
   k = config.chase_memory
-  h_after = _hash(new_board)
-  hashes = jnp.where(cont, state.chase_hash[p].at[n % k].set(h_after),
+  h_after = (state.zhash - jnp.asarray(_ZFLAT)[ca * 100 + src] - jnp.asarray(_ZFLAT)[cd * 100 + dst]
+             + jnp.asarray(_ZFLAT)[new_dst.astype(jnp.int32) * 100 + dst])
+  hashes = jnp.where(cont, state.chase_hash[0].at[n % k].set(h_after),
                      jnp.zeros(k, jnp.uint32).at[0].set(h_after))
-  chase_hash = state.chase_hash.at[p].set(hashes)
-  chase_n = state.chase_n.at[p].set(jnp.where(is_chase, jnp.where(cont, n + 1, 1), 0))
-  chase_sq = state.chase_sq.at[p].set(jnp.where(is_chase, ot, -1))
+  chase_hash = state.chase_hash.at[0].set(hashes)
+  chase_n = state.chase_n.at[0].set(jnp.where(is_chase, jnp.where(cont, n + 1, 1), 0))
+  chase_sq = state.chase_sq.at[0].set(jnp.where(is_chase, ot, -1))
 
   mine = jnp.stack([src, dst, attack.astype(jnp.int32)])
-  last_moves = state.last_moves.at[p].set(jnp.concatenate([state.last_moves[p, 1:], mine[None]], 0))
+  mine3 = jnp.concatenate([state.last_moves[0, 1:], mine[None]], 0)
+  last_moves = state.last_moves.at[0].set(mine3)
+  ban = state.ban.at[0].set(_two_square_ban(mine3))
   result = jnp.where(~attack, RESULT_MOVE, jnp.where(att_wins, RESULT_ATTACKER_WON,
                                                      jnp.where(def_wins, RESULT_DEFENDER_WON, RESULT_BOTH_REMOVED)))
   history = state.history
@@ -272,68 +293,73 @@ def _move(config: RulesConfig, state: State, action) -> State:
   moved_state = state._replace(
       board=new_board, revealed=revealed, moved=moved, num_moves=state.num_moves + 1,
       since_attack=jnp.where(attack, 0, state.since_attack + 1), terminal=flag,
-      rewards=rewards.astype(jnp.float32), last_moves=last_moves, history=history,
-      chase_sq=chase_sq, chase_n=chase_n, chase_hash=chase_hash)
+      rewards=rewards.astype(jnp.float32), last_moves=last_moves, ban=ban, history=history,
+      chase_sq=chase_sq, chase_n=chase_n, chase_hash=chase_hash, zhash=h_after)
   return _flip(moved_state)._replace(player=1 - p)
-
-
-def _runs(empty) -> jax.Array:
-  """int32[4, 100]: how many empty squares follow each square in each direction."""
-  grid = jnp.pad(empty.reshape(10, 10), 9)
-  out = []
-  for dr, df in T.DIR_STEP:
-    run = jnp.ones((10, 10), bool)
-    total = jnp.zeros((10, 10), jnp.int32)
-    for k in range(1, 10):
-      run = run & grid[9 + k * dr:19 + k * dr, 9 + k * df:19 + k * df]
-      total = total + run
-    out.append(total.reshape(100))
-  return jnp.stack(out)
 
 
 def _move_mask(config: RulesConfig, state: State) -> jax.Array:
   """bool[100, 18]: legal moves of the player to act (board in its frame)."""
-  b = state.board.astype(jnp.int32)
-  own_movable = (b >= P.SPY) & (b <= P.MARSHAL)
-  tcode = b[T.TARGET]
-  target_ok = (tcode == P.EMPTY) | ((tcode > P.BLUE_OFFSET) & (tcode < P.LAKE))
-  runs = _runs(b == P.EMPTY)[T.DIRECTION, _SQ[:, None]]
-  reach = jnp.where((b == P.SCOUT)[:, None], T.DIST <= runs + 1, T.DIST == 1)
-  legal = own_movable[:, None] & target_ok & reach
+  b2 = state.board.reshape(10, 10)  # int8: a quarter of the memory traffic of int32
+  grid = jnp.pad(b2, 9, constant_values=P.LAKE)  # off the board blocks like a lake
+  empty = grid == P.EMPTY
+  target_ok = empty | ((grid > P.BLUE_OFFSET) & (grid < P.LAKE))
+  movable = (b2 >= P.SPY) & (b2 <= P.MARSHAL)
+  scout = b2 == P.SCOUT
+  shifted = lambda x, k, dr, df: x[9 + k * dr:19 + k * dr, 9 + k * df:19 + k * df]
+  rays = []
+  for dr, df in T.DIR_STEP:
+    rays.append(movable & shifted(target_ok, 1, dr, df))
+    run = scout & shifted(empty, 1, dr, df)
+    for k in range(2, 10):
+      rays.append(run & shifted(target_ok, k, dr, df))
+      run = run & shifted(empty, k, dr, df)
+  legal = jnp.stack(rays).reshape(-1)[T.RAY_INDEX]
   if config.two_square_rule:
     legal &= ~_two_square_forbidden(state)
   if config.more_squares_rule:
-    legal &= ~_chase_forbidden(config, state, b, tcode)
+    legal &= ~_chase_forbidden(config, state, state.board.astype(jnp.int32))
   return legal
 
 
-def _two_square_forbidden(state: State) -> jax.Array:
-  m = state.last_moves[state.player]
+def _two_square_ban(m) -> jax.Array:
+  """int32[5]: the ban a player's last three moves (int[3, 3], oldest first) put on its next move."""
   (f1, t1), (f2, t2), (f3, t3) = m[0, :2], m[1, :2], m[2, :2]
   chain = (f1 >= 0) & (t1 == f2) & (t2 == f3)
   rmin, rmax = jnp.minimum(f1 // 10, t1 // 10), jnp.maximum(f1 // 10, t1 // 10)
   fmin, fmax = jnp.minimum(f1 % 10, t1 % 10), jnp.maximum(f1 % 10, t1 % 10)
   inside = lambda s: (s // 10 >= rmin) & (s // 10 <= rmax) & (s % 10 >= fmin) & (s % 10 <= fmax)
   active = chain & inside(t2) & inside(t3)
-  return active & (_SQ[:, None] == t3) & inside(jnp.asarray(T.TARGET))
+  return jnp.stack([jnp.where(active, t3, -1), rmin, rmax, fmin, fmax]).astype(jnp.int32)
 
 
-def _chase_forbidden(config: RulesConfig, state: State, b, tcode) -> jax.Array:
+def _two_square_forbidden(state: State) -> jax.Array:
+  # Only constant tables and per-game scalars here: XLA fuses this into every use of the
+  # mask, so anything computed per target would be computed many times over.
+  sq, rmin, rmax, fmin, fmax = (state.ban[0, i] for i in range(5))
+  return ((_SQ[:, None] == sq) & (_TARGET_RANK >= rmin) & (_TARGET_RANK <= rmax)
+          & (_TARGET_FILE >= fmin) & (_TARGET_FILE <= fmax))
+
+
+def _chase_forbidden(config: RulesConfig, state: State, b) -> jax.Array:
   p = state.player
   of, ot, oatt = _opponent_last(state)
-  continuing = (state.chase_sq[p] >= 0) & (of == state.chase_sq[p]) & ~oatt & (ot >= 0)
+  continuing = (state.chase_sq[0] >= 0) & (of == state.chase_sq[0]) & ~oatt & (ot >= 0)
   r, f = ot // 10, ot % 10
   adj = jnp.stack([ot - 10, ot + 10, ot - 1, ot + 1])
-  ok = jnp.stack([r > 0, r < 9, f > 0, f < 9])
-  adj = jnp.where(ok, adj, -1)
-  h = _hash(b)
-  zs = _ZFLAT[b * 100 + _SQ]
-  after = h - zs[None, :] + _ZFLAT[b[None, :] * 100 + jnp.clip(adj, 0, 99)[:, None]]  # [4, 100]
+  adj_ok = jnp.stack([r > 0, r < 9, f > 0, f < 9]) & continuing
+  adj = jnp.clip(adj, 0, 99)
+  adj_ok &= b[adj] == P.EMPTY  # a chasing move is not an attack
+  src = jnp.asarray(T.TARGET)[adj]  # [4, 18] squares on the lines through each target
+  piece = b[src]
+  h = state.zhash
+  after = h - jnp.asarray(_ZFLAT)[piece * 100 + src] + jnp.asarray(_ZFLAT)[piece * 100 + adj[:, None]]
   k = config.chase_memory
-  valid = jnp.arange(k) < jnp.minimum(state.chase_n[p], k)
-  seen = jnp.any((after[:, :, None] == state.chase_hash[p][None, None, :]) & valid, axis=-1)  # [4, 100]
-  hit = jnp.any((T.TARGET[None] == adj[:, None, None]) & seen[:, :, None], axis=0)  # [100, 18]
-  return continuing & (tcode == P.EMPTY) & hit
+  valid = jnp.arange(k) < jnp.minimum(state.chase_n[0], k)
+  seen = jnp.any((after[:, :, None] == state.chase_hash[0][None, None, :]) & valid, axis=-1)
+  bad = seen & adj_ok[:, None] & (piece >= P.SPY) & (piece <= P.MARSHAL)  # [4, 18]
+  action = src * 18 + jnp.asarray(T.INVERSE)[adj]
+  return jnp.zeros(T.NUM_MOVE_ACTIONS, bool).at[action.reshape(-1)].max(bad.reshape(-1)).reshape(100, 18)
 
 
 def _can_move_simple(b, side_offset: int) -> jax.Array:
@@ -349,26 +375,30 @@ def _can_move_simple(b, side_offset: int) -> jax.Array:
 def _finish(config: RulesConfig, state: State) -> State:
   """Computes the legal actions of the player to act, then ends the game where the rules say."""
   deploying = state.placed < _total(config)
-  deploy_mask = (state.board[_SETUP] == P.EMPTY) & deploying
-  move_mask = _move_mask(config, state).reshape(-1) & ~deploying
-  legal = jnp.concatenate([deploy_mask, move_mask]) & ~state.terminal
-  b = state.board.astype(jnp.int32)
-  stuck = ~deploying & ~state.terminal & ~jnp.any(move_mask)
-  other_can = _can_move_simple(b, P.BLUE_OFFSET)
-  lose = stuck & other_can
   limit = ~deploying & ((state.num_moves >= config.max_moves) |
                         (state.since_attack >= config.max_moves_since_attack))
-  draw = ~state.terminal & ~lose & (stuck | limit)
-  p = state.player
-  loser_rewards = jnp.where(p == 0, jnp.array([-1.0, 1.0]), jnp.array([1.0, -1.0]))
+  # Everything that ends the game without looking at the legal moves is known here, so the mask
+  # is final as computed (no second pass over it, which XLA would fuse into a recomputation).
+  over = state.terminal | limit
+  deploy_mask = (state.board[_SETUP] == P.EMPTY) & deploying & ~over
+  move_mask = _move_mask(config, state).reshape(-1) & ~deploying & ~over
+  legal = jnp.concatenate([deploy_mask, move_mask])
+  stuck = ~deploying & ~over & ~jnp.any(move_mask)
+  lose = stuck & _can_move_simple(state.board.astype(jnp.int32), P.BLUE_OFFSET)
+  draw = (stuck & ~lose) | (limit & ~state.terminal)
+  loser_rewards = jnp.where(state.player == 0, jnp.array([-1.0, 1.0]), jnp.array([1.0, -1.0]))
   rewards = jnp.where(lose, loser_rewards, state.rewards).astype(jnp.float32)
-  terminal = state.terminal | lose | draw
-  return state._replace(legal=legal & ~terminal, terminal=terminal, rewards=rewards)
+  return state._replace(legal=legal, terminal=state.terminal | lose | draw, rewards=rewards)
 
 
 @functools.partial(jax.jit, static_argnums=0)
 def jit_step(config: RulesConfig, state: State, action) -> State:
   return step(config, state, action)
+
+
+@functools.partial(jax.jit, static_argnums=0)
+def jit_init_deployment(config: RulesConfig) -> State:
+  return init_deployment(config)
 
 
 @functools.partial(jax.jit, static_argnums=0)

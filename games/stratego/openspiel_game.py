@@ -10,7 +10,7 @@ in the notation, e.g. `e4-e5`, and deployment as `place c3`. With
 owner's free home squares (a uniform random setup); with `deployment=file` one
 chance node per side picks a line of `setups_file` uniformly.
 
-The information-state tensor is the observation tensor (see `observe`): the
+The information-state tensor is the observation tensor (see `observation`): the
 board as the player knows it plus the last `history` moves; it is not perfect
 recall. The information-state string is perfect recall: every public move and
 the player's own deployment, then the player's view of the board.
@@ -25,7 +25,7 @@ from core.errors import UserError
 from games.stratego import _tables as T
 from games.stratego import engine
 from games.stratego import notation
-from games.stratego import observe
+from games.stratego import observation
 from games.stratego import pieces as P
 from games.stratego import setups
 from games.stratego.config import RulesConfig
@@ -98,7 +98,9 @@ class StrategoGame(pyspiel.Game):
     if self.deployment == "file" and self.initial_board is None:
       if not params["setups_file"]:
         raise GameParameterError("deployment=file needs setups_file")
-      self.setups = setups.load_setups(params["setups_file"], variant)
+      # Bad lines are logged with file:line and skipped, so one stray line in
+      # a collected data set does not make the whole file unusable.
+      self.setups = setups.load_setups(params["setups_file"], variant, skip_bad_lines=True)
     n = P.num_pieces(variant)
     deploying = self.initial_board is None
     chance = 0
@@ -112,7 +114,7 @@ class StrategoGame(pyspiel.Game):
         max_game_length=self.config.max_moves + (2 * n if deploying else 0))
     super().__init__(GAME_TYPE, info, params)
     if deploying:
-      self._start = engine.init_deployment(self.config)
+      self._start = engine.jit_init_deployment(self.config)
     else:
       self._start = engine.jit_init_from_board(self.config, self.initial_board)
     _GAMES[str(self)] = self
@@ -164,6 +166,8 @@ class StrategoState(pyspiel.State):
   def _legal_actions(self, player):
     if player != self.current_player():
       return []
+    if player == pyspiel.PlayerId.CHANCE:
+      return [a for a, _ in self.chance_outcomes()]
     return np.flatnonzero(np.asarray(self.engine_state.legal)).tolist()
 
   def chance_outcomes(self):
@@ -195,12 +199,11 @@ class StrategoState(pyspiel.State):
     return [float(x) for x in np.asarray(self.engine_state.rewards)]
 
   def __str__(self):
-    board, revealed, _ = observe.absolute_view(self.engine_state)
-    return _header(self) + "\n" + notation.pretty_board(board)
+    return _header(self) + "\n" + notation.pretty_board(observation.absolute_view(self.engine_state)[0])
 
   def board_string(self) -> str:
     """The whole board as a 100-letter string in the notation."""
-    return notation.format_board(observe.absolute_view(self.engine_state)[0])
+    return notation.format_board(observation.absolute_view(self.engine_state)[0])
 
 
 def action_to_string(side: int, action: int, chance_file: bool = False) -> str:
@@ -251,17 +254,17 @@ def _header(state: StrategoState) -> str:
 
 
 class StrategoObserver:
-  """Observer (PyObserver interface): tensors from `observe.observe`, strings with `?` for unknown enemies."""
+  """Observer (PyObserver interface): tensors from `observation.observe`, strings with `?` for unknown enemies."""
 
   def __init__(self, game: StrategoGame, perfect_recall: bool):
     self._game = game
     self._perfect_recall = perfect_recall
-    c = observe.num_planes(game.config)
+    c = observation.num_planes(game.config)
     self.tensor = np.zeros(c * 100, np.float32)
     self.dict = {"planes": self.tensor.reshape(c, 10, 10)}
 
   def set_from(self, state: StrategoState, player: int):
-    self.tensor[:] = np.asarray(observe.jit_observe(state.config, state.engine_state, player)).reshape(-1)
+    self.tensor[:] = np.asarray(observation.jit_observe(state.config, state.engine_state, player)).reshape(-1)
 
   def string_from(self, state: StrategoState, player: int) -> str:
     view = player_view(state, player)
@@ -274,7 +277,7 @@ class StrategoObserver:
 
 def player_view(state: StrategoState, player: int) -> str:
   """The board as `player` knows it: own pieces and revealed enemies by letter, other enemies `?`."""
-  board, revealed, _ = observe.absolute_view(state.engine_state)
+  board, revealed, _ = observation.absolute_view(state.engine_state)
   playing = not state._deploying()
   lo, hi = (13, 24) if player == 0 else (1, 12)
   enemy = (board >= lo) & (board <= hi)

@@ -6,12 +6,16 @@ variant) and names a bad line by file and line number.
 
 from __future__ import annotations
 
+import logging
 import pathlib
 
 import numpy as np
 
 from core.errors import UserError
 from games.stratego import pieces
+
+
+_log = logging.getLogger(__name__)
 
 
 class SetupFileError(UserError):
@@ -41,14 +45,23 @@ def parse_setup(text: str, variant: pieces.Variant) -> np.ndarray:
   return codes
 
 
-def load_setups(path: str | pathlib.Path, variant: pieces.Variant) -> np.ndarray:
+def load_setups(path: str | pathlib.Path, variant: pieces.Variant,
+                skip_bad_lines: bool = False) -> np.ndarray:
   """Reads and validates a setup file.
+
+  Args:
+    path: the setup file.
+    variant: whose piece counts every line must have.
+    skip_bad_lines: log each bad line as a warning (`file:line: why`) and go on,
+      instead of raising at the first one. Collected data sets such as the
+      Gravon files carry the odd stray line.
 
   Returns:
     int8[N, 40] setups in file order.
 
   Raises:
-    SetupFileError: the file is missing, empty, or has a bad line (`file:line: why`).
+    SetupFileError: the file is missing or has no good setup, or (unless
+      skip_bad_lines) has a bad line (`file:line: why`).
   """
   path = pathlib.Path(path)
   try:
@@ -56,6 +69,7 @@ def load_setups(path: str | pathlib.Path, variant: pieces.Variant) -> np.ndarray
   except OSError as e:
     raise SetupFileError(f"cannot read setup file {path}: {e.strerror or e}") from None
   out = []
+  bad = 0
   for n, line in enumerate(lines, start=1):
     line = line.strip()
     if not line or line.startswith("#"):
@@ -63,7 +77,12 @@ def load_setups(path: str | pathlib.Path, variant: pieces.Variant) -> np.ndarray
     try:
       out.append(parse_setup(line, variant))
     except ValueError as e:
-      raise SetupFileError(f"{path}:{n}: {e}") from None
+      if not skip_bad_lines:
+        raise SetupFileError(f"{path}:{n}: {e}") from None
+      _log.warning("skipping %s:%d: %s", path, n, e)
+      bad += 1
+  if bad:
+    _log.warning("%s: skipped %d bad line(s), kept %d setup(s)", path, bad, len(out))
   if not out:
-    raise SetupFileError(f"{path}: no setups in the file")
+    raise SetupFileError(f"{path}: no {variant.value} setups in the file")
   return np.stack(out)
