@@ -1,0 +1,95 @@
+"""Reverb behind the `Replay` and `ParameterSource` interfaces: tables, writer, sampler, params.
+
+One Reverb server holds two tables:
+  `trajectories`: chunks of finished games, sampled uniformly, evicted first-in
+    first-out, behind a rate limiter that keeps each chunk's average number of
+    samples near `samples_per_insert` (so data is neither wasted nor overused);
+  `params`: the learner's latest parameters with their version (one item).
+Actors write through a Reverb trajectory writer; everything travels over gRPC,
+so actors and the learner may sit in different processes or machines.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+import numpy as np
+import reverb
+
+from actors.config import ReplayConfig
+from core import interfaces
+from learners.rnad.learning import Trajectories
+
+TRAJECTORIES = "trajectories"
+PARAMS = "params"
+
+
+def make_server(cfg: ReplayConfig, port: int) -> reverb.Server:
+  """Starts a Reverb server with the trajectory and params tables on `port`."""
+  trajectories = reverb.Table(
+      name=TRAJECTORIES, sampler=reverb.selectors.Uniform(), remover=reverb.selectors.Fifo(),
+      max_size=cfg.max_size,
+      rate_limiter=reverb.rate_limiters.SampleToInsertRatio(
+          samples_per_insert=cfg.samples_per_insert, min_size_to_sample=cfg.min_size,
+          error_buffer=cfg.error_buffer))
+  params = reverb.Table(
+      name=PARAMS, sampler=reverb.selectors.Lifo(), remover=reverb.selectors.Fifo(), max_size=1,
+      rate_limiter=reverb.rate_limiters.MinSize(1))
+  return reverb.Server(tables=[trajectories, params], port=port)
+
+
+class ReverbReplay(interfaces.Replay):
+  """Writes `Trajectories` chunks with a trajectory writer; samples batches made of chunks."""
+
+  def __init__(self, address: str, chunk_size: int):
+    self._client = reverb.Client(address)
+    self._chunk = chunk_size
+    self._writer = None
+
+  def add(self, trajectories: Trajectories) -> None:
+    if self._writer is None:
+      self._writer = self._client.trajectory_writer(num_keep_alive_refs=1)
+    self._writer.append(trajectories._asdict())
+    item = {k: self._writer.history[k][-1] for k in Trajectories._fields}
+    self._writer.create_item(TRAJECTORIES, priority=1.0, trajectory=item)
+    self._writer.flush(block_until_num_items=0)
+
+  def sample(self, batch_size: int) -> Trajectories:
+    if batch_size % self._chunk:
+      raise ValueError(f"batch_size {batch_size} must be a multiple of the chunk size {self._chunk}")
+    names = sorted(Trajectories._fields)  # Reverb flattens dicts in sorted-key order.
+    parts = []
+    for sample in self._client.sample(TRAJECTORIES, num_samples=batch_size // self._chunk,
+                                      emit_timesteps=False):
+      parts.append(dict(zip(names, (np.asarray(x) for x in sample.data))))
+    return Trajectories(**{k: np.concatenate([p[k] for p in parts]) for k in Trajectories._fields})
+
+  def close(self) -> None:
+    if self._writer is not None:
+      self._writer.close(block=False)
+      self._writer = None
+    self._client = None
+
+
+class ReverbParameterSource(interfaces.ParameterSource):
+  """Parameters as one Reverb item: flattened leaves plus the version, newest wins.
+
+  Args:
+    address: the Reverb server.
+    template: a tree of the parameters' structure (e.g. from `network.init`),
+      used to unflatten what was fetched.
+  """
+
+  def __init__(self, address: str, template: Any):
+    self._client = reverb.Client(address)
+    self._treedef = jax.tree.structure(template)
+
+  def publish(self, params: Any, version: int) -> None:
+    leaves = [np.asarray(x) for x in jax.tree.leaves(params)]
+    self._client.insert([np.asarray(version, np.int64), *leaves], priorities={PARAMS: 1.0})
+
+  def latest(self) -> tuple[Any, int]:
+    sample = next(self._client.sample(PARAMS, num_samples=1, emit_timesteps=False))
+    data = [np.asarray(x)[0] for x in sample.data]  # Items written by `insert` come as one step.
+    return jax.tree.unflatten(self._treedef, data[1:]), int(data[0])

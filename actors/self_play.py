@@ -1,0 +1,115 @@
+"""Batched self-play: many OpenSpiel games at once, one network call per move for all of them.
+
+Works for any sequential two-player zero-sum OpenSpiel game (Kuhn and Leduc
+poker, Stratego, Go, ...). Each finished game becomes one trajectory of
+`trajectory_max` steps (padded with `valid = 0`; a game that runs longer is cut
+there). Finished trajectories are handed out in chunks of `chunk_size`, ready to
+write to replay as one item.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+import pyspiel
+
+from core import interfaces
+from games.openspiel_io import (check_game, load_game, observation_size, observe, play_chance,  # noqa: F401
+                                sample_actions)
+from learners.rnad.learning import Trajectories
+
+PolicyFn = Callable[[object, np.ndarray, np.ndarray], np.ndarray]
+
+
+class SelfPlayActor(interfaces.Actor):
+  """Runs `num_games` self-play games in lock step and writes finished ones to a replay.
+
+  Args:
+    game: the OpenSpiel game.
+    policy_fn: `(params, obs [N, O], legal [N, A]) -> probs [N, A]`, called once per move.
+    num_games: games played at once (N).
+    trajectory_max: steps kept per game (T).
+    chunk_size: finished games written to replay together as one item.
+    replay: where chunks go (None keeps them in `self.ready` for the caller).
+    seed: seed of the actor's sampling and chance.
+  """
+
+  def __init__(self, game: pyspiel.Game, policy_fn: PolicyFn, num_games: int, trajectory_max: int,
+               chunk_size: int, replay: interfaces.Replay | None = None, seed: int = 0):
+    check_game(game)
+    self.game = game
+    self._policy_fn = policy_fn
+    self._n, self._t_max, self._chunk = num_games, trajectory_max, chunk_size
+    self._replay = replay
+    self._rng = np.random.default_rng(seed)
+    obs_size, num_actions = observation_size(game), game.num_distinct_actions()
+    n, t = num_games, trajectory_max
+    self._buf = {
+        # float16 halves replay memory (Stratego's inputs are 5,800 numbers a move); the
+        # learner computes in float32. Planes of 0/1 and simple fractions stay exact.
+        "obs": np.zeros((n, t, obs_size), np.float16),
+        "legal": np.zeros((n, t, num_actions), np.float32),
+        "player_id": np.zeros((n, t), np.int32),
+        "valid": np.zeros((n, t), np.float32),
+        "action_oh": np.zeros((n, t, num_actions), np.float32),
+        "policy": np.zeros((n, t, num_actions), np.float32),
+        "rewards": np.zeros((n, t, game.num_players()), np.float32),
+    }
+    self._version = np.zeros((n,), np.int32)
+    self._t = np.zeros((n,), np.int64)
+    self._states = [self._new_game() for _ in range(n)]
+    self._done: list[dict[str, np.ndarray]] = []
+    self.ready: list[Trajectories] = []
+    self.games_finished = 0
+    self.moves = 0
+
+  def _new_game(self) -> pyspiel.State:
+    return play_chance(self.game.new_initial_state(), self._rng)
+
+  def run_step(self, params, version: int) -> int:
+    n, buf = self._n, self._buf
+    obs = np.asarray([observe(s) for s in self._states], np.float32)
+    legal = np.asarray([s.legal_actions_mask() for s in self._states], np.float32)
+    player = np.asarray([s.current_player() for s in self._states], np.int32)
+    probs = np.asarray(self._policy_fn(params, obs, legal), np.float64)
+    probs = probs * legal
+    probs /= probs.sum(axis=-1, keepdims=True)
+    actions = sample_actions(probs, self._rng)
+    rows, t = np.arange(n), self._t
+    fresh = t == 0
+    self._version[fresh] = version
+    buf["obs"][rows, t] = obs
+    buf["legal"][rows, t] = legal
+    buf["player_id"][rows, t] = player
+    buf["valid"][rows, t] = 1.0
+    buf["action_oh"][rows, t] = 0.0
+    buf["action_oh"][rows, t, actions] = 1.0
+    buf["policy"][rows, t] = probs
+    for i, state in enumerate(self._states):
+      state.apply_action(int(actions[i]))
+      play_chance(state, self._rng)
+      buf["rewards"][i, t[i]] = state.rewards()
+    self._t += 1
+    for i, state in enumerate(self._states):
+      if state.is_terminal() or self._t[i] >= self._t_max:
+        self._finish(i)
+    self.moves += n
+    return n
+
+  def _finish(self, i: int) -> None:
+    episode = {k: v[i].copy() for k, v in self._buf.items()}
+    episode["version"] = self._version[i].copy()
+    self._done.append(episode)
+    for v in self._buf.values():
+      v[i] = 0
+    self._t[i] = 0
+    self._states[i] = self._new_game()
+    self.games_finished += 1
+    if len(self._done) >= self._chunk:
+      chunk = Trajectories(**{k: np.stack([e[k] for e in self._done]) for k in Trajectories._fields})
+      self._done = []
+      if self._replay is not None:
+        self._replay.add(chunk)
+      else:
+        self.ready.append(chunk)

@@ -1,0 +1,94 @@
+"""`stratago train`: train an agent by self-play (R-NaD) with the embedded launcher."""
+
+from __future__ import annotations
+
+import argparse
+import pathlib
+import tempfile
+
+import yaml
+
+from cli import _common
+from core import config as config_lib
+from core.errors import UserError
+
+HELP = "train an agent by self-play with R-NaD (Reverb replay, learner and actor processes)"
+DESCRIPTION = """\
+Starts a Reverb server on loopback, the R-NaD learner and several self-play
+actor processes on this machine, and trains until the step or time budget
+(run.max_learner_steps, run.max_minutes), showing a progress bar. RUN_DIR gets
+the resolved config.yaml, metrics.jsonl and TensorBoard events (tb/), atomic
+checkpoints (checkpoints/latest.npz), the exported policy (policy.npz) and
+summary.json. Ctrl-C saves a checkpoint and stops every process; --resume
+continues from the last checkpoint. Each game has a preset (kuhn_poker,
+leduc_poker, stratego); --config and --set change any value of it.
+
+examples:
+  stratago train --game kuhn_poker --out runs/kuhn
+  stratago train --game leduc_poker --out runs/leduc --set run.max_minutes=10
+  stratago train --game 'stratego(variant=barrage,deployment=random)' --out runs/barrage
+  stratago train --game kuhn_poker --out runs/kuhn2 --set learner.eta=0.1 --set actors.num_actors=3
+  stratago train --resume runs/kuhn --set run.max_learner_steps=5000
+"""
+
+ALGOS = ("rnad",)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+  parser.add_argument("--game", default=None,
+                      help="OpenSpiel game string, e.g. kuhn_poker, leduc_poker, "
+                           "'stratego(variant=barrage,deployment=random)' (default: the preset's, kuhn_poker)")
+  parser.add_argument("--algo", default="rnad", choices=ALGOS, help="training algorithm")
+  parser.add_argument("--out", metavar="RUN_DIR", default=None, help="output folder of the run")
+  parser.add_argument("--resume", metavar="RUN_DIR", default=None,
+                      help="continue the run in RUN_DIR from its last checkpoint, with its config.yaml")
+  parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+  _common.add_config_options(parser)
+
+
+def _merge(base: dict, update: dict) -> dict:
+  out = dict(base)
+  for k, v in update.items():
+    out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+  return out
+
+
+def build_train_config(game: str | None, config_file: str | None, overrides: list[str]):
+  """The game's preset, then a YAML file, then --set overrides (each layer checked by `core.config`)."""
+  from actors.config import TrainConfig
+  base = TrainConfig.for_game(game) if game else TrainConfig.kuhn_poker()
+  data = config_lib.to_dict(base)
+  if config_file:
+    config_lib.build(TrainConfig, config_file)  # Checks the file on its own, naming it in errors.
+    data = _merge(data, yaml.safe_load(pathlib.Path(config_file).read_text()) or {})
+  with tempfile.TemporaryDirectory() as tmp:
+    path = pathlib.Path(tmp) / "preset.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return config_lib.build(TrainConfig, path, overrides)
+
+
+def run(args: argparse.Namespace) -> int:
+  from actors import local
+  if args.resume:
+    if args.config or args.game or (args.out and args.out != args.resume):
+      raise UserError("--resume takes the run's own config.yaml; use --set to change a value")
+    run_dir = pathlib.Path(args.resume)
+    if not (run_dir / "config.yaml").exists():
+      raise UserError(f"nothing to resume: {run_dir / 'config.yaml'} does not exist")
+    from actors.config import TrainConfig
+    cfg = config_lib.build(TrainConfig, run_dir / "config.yaml", args.overrides)
+  else:
+    if not args.out:
+      raise UserError("give --out RUN_DIR (or --resume RUN_DIR)")
+    run_dir = pathlib.Path(args.out)
+    if (run_dir / local.CHECKPOINT).exists():
+      raise UserError(f"{run_dir} already holds a run; use --resume {run_dir} or another --out")
+    cfg = build_train_config(args.game, args.config, args.overrides)
+  summary = local.train(cfg, run_dir, resume=bool(args.resume), progress=not args.no_progress)
+  parts = [f"{summary['learner_steps']} learner steps in {summary['wall_s']:.0f} s"]
+  if "nashconv" in summary:
+    parts.append(f"NashConv {summary['nashconv']:.4f}")
+  if "win_rate_vs_random" in summary:
+    parts.append(f"win rate vs random {summary['win_rate_vs_random']:.3f}")
+  print(f"train: {', '.join(parts)}; policy {summary['policy']}", flush=True)
+  return 0

@@ -1,0 +1,5 @@
+"""R-NaD (Regularised Nash Dynamics, DeepNash's learner): configs, losses, networks and the update."""
+
+from learners.rnad.config import RNaDConfig
+from learners.rnad.learning import TrainingState, Trajectories, init_state, make_policy_fn, make_update
+from learners.rnad.networks import Network, mlp

@@ -1,0 +1,200 @@
+"""The R-NaD learner: a small state record and one jitted `update(state, batch) -> (state, metrics)`.
+
+Call sequence:
+  net = networks.mlp(cfg.network, num_actions)
+  state = init_state(cfg, net, example_obs, jax.random.PRNGKey(cfg.seed))
+  update = make_update(cfg, net)            # jitted once
+  state, metrics = update(state, batch)     # batch: a `Trajectories` of [B, T, ...] arrays
+
+Every step moves the online network by Adam (b1 = 0) on value + NeuRD losses,
+moves the target network towards it by a running average, and at the last step
+of each entropy-schedule iteration (every delta_m steps) makes the target
+network the new regularisation network, keeping the previous one for the
+interpolation at the start of the next iteration.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterator, Mapping, NamedTuple
+
+import chex
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from core import interfaces
+from learners.rnad import checkpoint
+from learners.rnad import config as config_lib
+from learners.rnad import losses
+from learners.rnad import networks as networks_lib
+
+
+class Trajectories(NamedTuple):
+  """A batch of self-play trajectories, batch-major: B trajectories of T steps.
+
+  obs [B, T, O] float16 or float32 (the network sees float32), legal [B, T, A] 0/1 float32, player_id [B, T] int32,
+  valid [B, T] float32 (1 while the game runs), action_oh [B, T, A] float32,
+  policy [B, T, A] float32 (mu: what the actor sampled from), rewards [B, T, P]
+  float32 (each player's reward received after the step), version [B] int32
+  (the parameter version the actor acted with).
+  """
+  obs: chex.Array
+  legal: chex.Array
+  player_id: chex.Array
+  valid: chex.Array
+  action_oh: chex.Array
+  policy: chex.Array
+  rewards: chex.Array
+  version: chex.Array
+
+
+class TrainingState(NamedTuple):
+  """Everything the learner carries from step to step (and checkpoints)."""
+  params: chex.ArrayTree
+  params_target: chex.ArrayTree
+  params_reg: chex.ArrayTree       # the latest regularisation network.
+  params_reg_prev: chex.ArrayTree  # the one before it.
+  opt_state: chex.ArrayTree
+  step: chex.Array                 # learner steps done, int32 scalar.
+
+
+def make_optimizer(cfg: config_lib.AdamConfig) -> optax.GradientTransformation:
+  """Gradient clipping, then Adam (b1 = 0 as in the paper) with epsilon 1e-8."""
+  return optax.chain(
+      optax.clip(cfg.clip_gradient),
+      optax.scale_by_adam(b1=cfg.b1, b2=cfg.b2, eps=cfg.eps, eps_root=0.0),
+      optax.scale(-cfg.learning_rate))
+
+
+def init_state(cfg: config_lib.RNaDConfig, network: networks_lib.Network, example_obs: chex.Array,
+               rng_key: chex.PRNGKey) -> TrainingState:
+  """Fresh parameters; target and both regularisation networks start equal to them."""
+  params = network.init(rng_key, jnp.asarray(example_obs, jnp.float32))
+  opt_state = make_optimizer(cfg.adam).init(params)
+  return TrainingState(params=params, params_target=params, params_reg=params, params_reg_prev=params,
+                       opt_state=opt_state, step=jnp.zeros((), jnp.int32))
+
+
+def policy_outputs(network: networks_lib.Network, params: chex.ArrayTree, obs: chex.Array,
+                   legal: chex.Array) -> tuple[chex.Array, chex.Array, chex.Array, chex.Array]:
+  """(pi, log_pi, logits, v) of `params` on observations, masked to legal actions."""
+  logits, v = network.apply(params, jnp.asarray(obs, jnp.float32))
+  return losses.legal_policy(logits, legal), losses.legal_log_policy(logits, legal), logits, v
+
+
+def loss_fn(params, params_target, params_reg, params_reg_prev, batch: Trajectories, alpha: chex.Array,
+            finetune: chex.Array, *, cfg: config_lib.RNaDConfig, network: networks_lib.Network):
+  """R-NaD's loss on a batch: value loss + NeuRD loss for both players. Returns (loss, metrics)."""
+  # Steps after a game's end have no legal actions; call every action legal
+  # there (the reference used a dummy state) so no softmax is 0/0. Such steps
+  # are masked out of every loss.
+  batch = batch._replace(legal=jnp.where(batch.valid[..., None] > 0, batch.legal, 1.0))
+  pi, log_pi, logits, v = policy_outputs(network, params, batch.obs, batch.legal)
+  if cfg.finetune.from_learner_steps >= 0:
+    pi_pp = losses.post_process_policy(pi, batch.legal, cfg.finetune.threshold, cfg.finetune.discretization)
+    pi_learn = jnp.where(finetune, pi_pp, pi)
+  else:
+    pi_learn = pi
+  _, _, _, v_target_net = policy_outputs(network, params_target, batch.obs, batch.legal)
+  _, log_pi_reg, _, _ = policy_outputs(network, params_reg, batch.obs, batch.legal)
+  _, log_pi_reg_prev, _, _ = policy_outputs(network, params_reg_prev, batch.obs, batch.legal)
+  log_ratio = losses.regularisation_log_ratio(log_pi, log_pi_reg, log_pi_reg_prev, alpha)
+
+  v_targets, masks, q_targets = [], [], []
+  num_players = batch.rewards.shape[-1]
+  for player in range(num_players):
+    vt = jax.vmap(lambda *a, p=player: losses.v_trace(
+        *a, player=p, eta=cfg.eta, c=cfg.c_vtrace, rho=cfg.rho_vtrace, gamma=cfg.gamma))
+    v_target, played, q = vt(v_target_net, batch.valid, batch.player_id, batch.policy, pi_learn,
+                             log_ratio, batch.action_oh, batch.rewards[..., player])
+    v_targets.append(v_target)
+    masks.append(played)
+    q_targets.append(q)
+  loss_v = losses.value_loss(v, v_targets, masks)
+  loss_nerd = losses.neurd_loss(logits, pi, q_targets, batch.valid, batch.player_id, batch.legal,
+                                beta=cfg.neurd.beta, clip=cfg.neurd.clip)
+  entropy = -jnp.sum(pi * log_pi, axis=-1)
+  metrics = {"loss_v": loss_v, "loss_nerd": loss_nerd,
+             "policy_entropy": losses.masked_mean(entropy, batch.valid),
+             "kl_to_reg": losses.masked_mean(jnp.sum(pi * log_ratio, axis=-1), batch.valid)}
+  return loss_v + loss_nerd, metrics
+
+
+def make_update(cfg: config_lib.RNaDConfig, network: networks_lib.Network,
+                jit: bool = True) -> Callable[[TrainingState, Trajectories], tuple[TrainingState, dict]]:
+  """Builds `update(state, batch) -> (state, metrics)`, jitted once."""
+  optimizer = make_optimizer(cfg.adam)
+
+  def update(state: TrainingState, batch: Trajectories):
+    alpha, update_reg = config_lib.entropy_schedule(cfg.entropy_schedule, state.step)
+    finetune = (cfg.finetune.from_learner_steps >= 0) & (state.step > cfg.finetune.from_learner_steps)
+    grad_fn = jax.value_and_grad(loss_fn, has_aux=True)
+    (loss, metrics), grads = grad_fn(state.params, state.params_target, state.params_reg,
+                                     state.params_reg_prev, batch, alpha, finetune, cfg=cfg, network=network)
+    updates, opt_state = optimizer.update(grads, state.opt_state, state.params)
+    params = optax.apply_updates(state.params, updates)
+    tau = cfg.target_network_avg
+    params_target = jax.tree.map(lambda t, p: t + tau * (p - t), state.params_target, params)
+    params_reg, params_reg_prev = jax.lax.cond(
+        update_reg & (state.step > 0),
+        lambda: (params_target, state.params_reg),
+        lambda: (state.params_reg, state.params_reg_prev))
+    new_state = TrainingState(params=params, params_target=params_target, params_reg=params_reg,
+                              params_reg_prev=params_reg_prev, opt_state=opt_state, step=state.step + 1)
+    metrics = dict(metrics, loss=loss, alpha=alpha, reg_replaced=update_reg.astype(jnp.float32),
+                   grad_norm=optax.global_norm(grads),
+                   actor_lag=jnp.mean(state.step - batch.version.astype(jnp.int32)).astype(jnp.float32))
+    return new_state, metrics
+
+  return jax.jit(update) if jit else update
+
+
+def make_policy_fn(network: networks_lib.Network, finetune: config_lib.FinetuneConfig | None = None
+                   ) -> Callable[[chex.ArrayTree, np.ndarray, np.ndarray], chex.Array]:
+  """Jitted `(params, obs [N, O], legal [N, A]) -> probabilities [N, A]`, post-processed if asked."""
+
+  def policy(params, obs, legal):
+    pi, _, _, _ = policy_outputs(network, params, obs, legal)
+    if finetune is not None:
+      pi = losses.post_process_policy(pi, legal, finetune.threshold, finetune.discretization)
+    return pi
+
+  return jax.jit(policy)
+
+
+class RNaDLearner(interfaces.Learner):
+  """The stateful shell: owns a `TrainingState`, pulls batches from an iterator, saves and restores.
+
+  Args:
+    cfg: the learner config.
+    network: the policy-value network.
+    example_obs: one observation batch [1, O] to initialise parameters with.
+    batches: an iterator of `Trajectories` (e.g. sampled from Reverb).
+  """
+
+  def __init__(self, cfg: config_lib.RNaDConfig, network: networks_lib.Network, example_obs: np.ndarray,
+               batches: Iterator[Trajectories]):
+    self.cfg = cfg
+    self.network = network
+    self.state = init_state(cfg, network, example_obs, jax.random.PRNGKey(cfg.seed))
+    self._update = make_update(cfg, network)
+    self._batches = batches
+
+  def step(self) -> Mapping[str, chex.Array]:
+    self.state, metrics = self._update(self.state, next(self._batches))
+    return metrics
+
+  def params(self):
+    return self.state.params
+
+  def version(self) -> int:
+    return int(self.state.step)
+
+  def save(self, path, meta: dict | None = None):
+    return checkpoint.save(path, self.state._asdict(), dict(meta or {}, step=self.version()))
+
+  def restore(self, path) -> dict:
+    tree, meta = checkpoint.load(path, self.state._asdict())
+    self.state = TrainingState(**jax.tree.map(jnp.asarray, tree))
+    return meta

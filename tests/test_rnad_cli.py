@@ -1,0 +1,40 @@
+"""`stratago train`: config layering (preset < file < --set) and one-line user errors."""
+
+import pytest
+
+from actors.config import EvalPolicy, TrainConfig
+from cli import main as cli_main
+from cli.train import build_train_config
+
+
+def test_presets_then_file_then_overrides(tmp_path):
+  cfg = build_train_config("leduc_poker", None, [])
+  assert cfg == TrainConfig.leduc_poker()
+  path = tmp_path / "c.yaml"
+  path.write_text("learner:\n  eta: 0.1\n  adam:\n    learning_rate: 0.01\n")
+  cfg = build_train_config("leduc_poker", str(path), ["learner.eta=0.3", "eval.policy=online"])
+  assert cfg.learner.eta == 0.3                                  # --set beats the file
+  assert cfg.learner.adam.learning_rate == 0.01                  # the file beats the preset
+  assert cfg.learner.trajectory_max == TrainConfig.leduc_poker().learner.trajectory_max  # preset kept
+  assert cfg.eval.policy is EvalPolicy.ONLINE
+
+
+def test_stratego_preset_is_barrage():
+  cfg = build_train_config("stratego", None, [])
+  assert cfg.game.startswith("stratego(variant=barrage")
+  assert build_train_config("stratego(variant=barrage)", None, []).game == "stratego(variant=barrage)"
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["train", "--game", "no_such_game", "--out", "{tmp}/r"], "cannot train on game 'no_such_game'"),
+    (["train", "--game", "kuhn_poker(players=3)", "--out", "{tmp}/r"], "two players"),
+    (["train", "--resume", "{tmp}/missing"], "nothing to resume"),
+    (["train", "--game", "kuhn_poker", "--out", "{tmp}/r", "--set", "learner.etaa=1"], "did you mean"),
+    (["train", "--game", "kuhn_poker", "--out", "{tmp}/r", "--set", "actors.chunk_size=7"], "multiple"),
+    (["train", "--game", "kuhn_poker"], "--out"),
+])
+def test_user_mistakes_are_one_line_errors(tmp_path, capsys, argv, message):
+  code = cli_main.main([a.format(tmp=tmp_path) for a in argv])
+  err = capsys.readouterr().err
+  assert code == 2
+  assert message in err and len(err.strip().splitlines()) == 1

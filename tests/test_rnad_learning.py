@@ -1,0 +1,107 @@
+"""The R-NaD entropy schedule, the learner's update (target average, reg replacement) and checkpoints."""
+
+import dataclasses
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from core.errors import UserError
+from learners.rnad import checkpoint, config, learning, networks
+
+
+@pytest.mark.parametrize("step, alpha, update", [
+    (0, 0.0, False), (25, 0.5, False), (50, 1.0, False), (99, 1.0, True),   # 1st iteration: 100 steps
+    (100, 0.0, False), (150, 1.0, False), (199, 1.0, True),                 # 2nd: 100 steps
+    (200, 0.0, False), (450, 0.5, False), (1199, 1.0, True),                # 3rd: 1000 steps
+    (1200, 0.0, False), (2199, 1.0, True), (3199, 1.0, True),               # then 1000 forever
+])
+def test_entropy_schedule(step, alpha, update):
+  cfg = config.EntropyScheduleConfig(sizes=(100, 1000), repeats=(2, 1))
+  np.testing.assert_array_equal(config.entropy_schedule_boundaries(cfg), [0, 100, 200, 1200])
+  got_alpha, got_update = config.entropy_schedule(cfg, step)
+  assert float(got_alpha) == pytest.approx(alpha)
+  assert bool(got_update) == update
+
+
+@pytest.mark.parametrize("kwargs", [dict(eta=-1.0), dict(gamma=0.0), dict(target_network_avg=2.0),
+                                    dict(batch_size=0)])
+def test_config_rejects_bad_values(kwargs):
+  with pytest.raises(ValueError):
+    config.RNaDConfig(**kwargs)
+
+
+def test_adam_defaults_follow_the_paper():
+  adam = config.AdamConfig()
+  assert (adam.b1, adam.eps) == (0.0, 1e-8)
+  cfg = config.RNaDConfig()
+  assert (cfg.c_vtrace, cfg.rho_vtrace) == (1.0, float("inf"))
+
+
+TINY = config.RNaDConfig(batch_size=2, trajectory_max=3, target_network_avg=0.5,
+                         adam=config.AdamConfig(learning_rate=0.1),
+                         entropy_schedule=config.EntropyScheduleConfig(sizes=(3,), repeats=(1,)),
+                         network=config.NetworkConfig(hidden=(4,)))
+
+
+def tiny_batch():
+  """Two trajectories of a 2-action game: p0 moves, p1 moves, end; p0 wins 1 in the first."""
+  oh = np.array([[1, 0], [0, 1], [0, 0]], np.float32)
+  traj = dict(obs=np.eye(3, 5, dtype=np.float32), legal=np.array([[1, 1], [1, 1], [0, 0]], np.float32),
+              player_id=np.array([0, 1, 0], np.int32), valid=np.array([1, 1, 0], np.float32),
+              action_oh=oh, policy=np.array([[0.5, 0.5], [0.5, 0.5], [0, 0]], np.float32))
+  batch = {k: np.stack([v, v]) for k, v in traj.items()}
+  rewards = np.zeros((2, 3, 2), np.float32)
+  rewards[0, 1] = [1, -1]
+  rewards[1, 1] = [-1, 1]
+  return learning.Trajectories(**batch, rewards=rewards, version=np.zeros(2, np.int32))
+
+
+def trees_close(a, b):
+  return all(np.allclose(x, y) for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b)))
+
+
+def test_update_moves_the_target_by_a_running_average_and_replaces_reg_every_delta_m():
+  net = networks.mlp(TINY.network, 2)
+  state0 = learning.init_state(TINY, net, np.zeros((1, 5), np.float32), jax.random.PRNGKey(0))
+  update = learning.make_update(TINY, net)
+  batch = tiny_batch()
+  state1, metrics = update(state0, batch)
+  assert int(state1.step) == 1 and np.isfinite(float(metrics["loss"]))
+  # target = target + 0.5 * (params - target) with the new params.
+  want = jax.tree.map(lambda t, p: t + 0.5 * (p - t), state0.params_target, state1.params)
+  assert trees_close(state1.params_target, want)
+  assert not trees_close(state1.params, state0.params)
+  state2, _ = update(state1, batch)
+  assert trees_close(state2.params_reg, state0.params)      # Steps 0 and 1: reg untouched.
+  state3, metrics = update(state2, batch)                   # Step 2 ends the 3-step iteration.
+  assert float(metrics["reg_replaced"]) == 1.0
+  assert trees_close(state3.params_reg, state3.params_target)
+  assert trees_close(state3.params_reg_prev, state0.params)
+
+
+def test_learner_checkpoint_round_trip(tmp_path):
+  net = networks.mlp(TINY.network, 2)
+  batches = iter([tiny_batch()] * 3)
+  learner = learning.RNaDLearner(TINY, net, np.zeros((1, 5), np.float32), batches)
+  learner.step()
+  learner.step()
+  path = learner.save(tmp_path / "ckpt.npz")
+  fresh = learning.RNaDLearner(TINY, net, np.zeros((1, 5), np.float32), batches)
+  assert fresh.version() == 0
+  fresh.restore(path)
+  assert fresh.version() == 2
+  assert trees_close(fresh.state, learner.state)
+  assert not (tmp_path / "ckpt.npz.tmp").exists()
+
+
+def test_checkpoint_of_another_config_is_a_user_error(tmp_path):
+  net = networks.mlp(TINY.network, 2)
+  params = net.init(jax.random.PRNGKey(0), np.zeros((1, 5), np.float32))
+  path = checkpoint.save(tmp_path / "p.npz", params)
+  other = networks.mlp(config.NetworkConfig(hidden=(4, 4)), 2).init(jax.random.PRNGKey(0), np.zeros((1, 5), np.float32))
+  with pytest.raises(UserError, match="does not fit"):
+    checkpoint.load(path, other)
+  with pytest.raises(UserError, match="cannot read"):
+    checkpoint.load(tmp_path / "missing.npz", params)

@@ -1,0 +1,85 @@
+"""Batched self-play trajectories, NashConv and play against random, on Kuhn and Leduc poker."""
+
+import numpy as np
+import pyspiel
+import pytest
+
+from actors import self_play
+from evaluation import nashconv, vs_random
+
+
+def uniform(params, obs, legal):
+  return legal / legal.sum(axis=-1, keepdims=True)
+
+
+def test_sample_actions_never_picks_a_zero_probability_action():
+  rng = np.random.default_rng(0)
+  probs = np.array([[0.0, 1.0, 0.0], [0.25, 0.75, 0.0]] * 2000)
+  acts = self_play.sample_actions(probs, rng)
+  assert set(acts[0::2]) == {1}
+  assert set(acts[1::2]) <= {0, 1}
+  assert np.mean(acts[1::2] == 0) == pytest.approx(0.25, abs=0.03)
+
+
+def test_kuhn_trajectories_record_who_moved_what_and_the_payoff():
+  game = pyspiel.load_game("kuhn_poker")
+  actor = self_play.SelfPlayActor(game, uniform, num_games=8, trajectory_max=4, chunk_size=16, seed=3)
+  while not actor.ready:
+    actor.run_step(None, version=7)
+  batch = actor.ready[0]
+  assert batch.obs.shape == (16, 4, 11) and batch.rewards.shape == (16, 4, 2)
+  for i in range(16):
+    n = int(batch.valid[i].sum())
+    assert n in (2, 3)                                # Kuhn games last 2 or 3 moves.
+    np.testing.assert_array_equal(batch.valid[i], [1] * n + [0] * (4 - n))
+    np.testing.assert_array_equal(batch.player_id[i, :n], [0, 1, 0][:n])
+    np.testing.assert_allclose(batch.policy[i, :n], 0.5)  # what the (uniform) actor sampled from.
+    assert batch.action_oh[i, :n].sum() == n and batch.action_oh[i, n:].sum() == 0
+    final = batch.rewards[i, n - 1]
+    assert final.sum() == 0 and abs(final[0]) in (1, 2)   # Zero-sum: ante 1, or ante plus bet.
+    assert not batch.rewards[i, :n - 1].any()
+  np.testing.assert_array_equal(batch.version, 7)
+
+
+def test_games_longer_than_trajectory_max_are_cut():
+  game = pyspiel.load_game("leduc_poker")
+  actor = self_play.SelfPlayActor(game, uniform, num_games=4, trajectory_max=2, chunk_size=4, seed=0)
+  while not actor.ready:
+    actor.run_step(None, version=0)
+  assert actor.ready[0].valid.shape == (4, 2)
+
+
+def test_check_game_refuses_what_self_play_cannot_play():
+  with pytest.raises(ValueError, match="two players"):
+    self_play.check_game(pyspiel.load_game("kuhn_poker(players=3)"))
+
+
+@pytest.mark.parametrize("game, want", [("kuhn_poker", 11 / 12), ("leduc_poker", 4.747222222)])
+def test_nashconv_of_the_uniform_policy(game, want):
+  evaluator = nashconv.NashConvEvaluator(pyspiel.load_game(game))
+  assert evaluator(lambda o, l: uniform(None, o, l)) == pytest.approx(want, abs=1e-6)
+
+
+def test_nashconv_of_a_kuhn_nash_equilibrium_is_zero():
+  # Kuhn's equilibrium family (Kuhn 1950) at alpha = 0; cards 0 = J, 1 = Q, 2 = K.
+  game = pyspiel.load_game("kuhn_poker")
+  evaluator = nashconv.NashConvEvaluator(game)
+  from open_spiel.python import policy as policy_lib
+  tab = policy_lib.TabularPolicy(game)
+  # Info-state strings: card then history (p=pass, b=bet); action 0 pass, 1 bet. alpha = 0.
+  nash = {"0": [1, 0], "1": [1, 0], "2": [1, 0],            # P0 first move: always check (alpha = 0)
+          "0pb": [1, 0], "1pb": [2 / 3, 1 / 3], "2pb": [0, 1],  # P0 after check-bet
+          "0p": [2 / 3, 1 / 3], "1p": [1, 0], "2p": [0, 1],  # P1 after check
+          "0b": [1, 0], "1b": [2 / 3, 1 / 3], "2b": [0, 1]}  # P1 facing a bet
+  lookup = {tab.state_lookup[k]: v for k, v in nash.items()}
+  table = np.array([lookup[i] for i in range(len(lookup))], np.float64)
+  got = evaluator(lambda o, l: table)
+  assert got == pytest.approx(0.0, abs=1e-9)
+
+
+def test_play_vs_random_counts_every_game_and_alternates_seats():
+  game = pyspiel.load_game("tic_tac_toe")
+  res = vs_random.play_vs_random(game, lambda o, l: uniform(None, o, l), num_games=200, seed=1)
+  assert res.wins + res.draws + res.losses == 200
+  # Random against random at tic-tac-toe, seats alternating: wins and losses about equal.
+  assert abs(res.wins - res.losses) < 40
