@@ -142,7 +142,8 @@ def _env(**values):
 
 
 def train(cfg: TrainConfig, run_dir: str | pathlib.Path, resume: bool = False, progress: bool = True,
-          network_factory: Callable = default_network) -> dict[str, Any]:
+          network_factory: Callable = default_network,
+          evaluator: Callable[[Any], Callable[..., dict[str, float]]] | None = None) -> dict[str, Any]:
   """Trains R-NaD with the embedded launcher; returns the summary also written to RUN_DIR/summary.json.
 
   Args:
@@ -151,6 +152,9 @@ def train(cfg: TrainConfig, run_dir: str | pathlib.Path, resume: bool = False, p
     resume: continue from RUN_DIR's last checkpoint (its learner steps count toward the budget).
     progress: show a tqdm progress bar.
     network_factory: `(cfg, num_actions) -> Network`, a module-level function (actors get it by pickle).
+    evaluator: `game -> evaluate(probs_fn, step, final) -> metrics`, run every
+      `cfg.eval.every_steps` and at the end, e.g.
+      `evaluation.training.evaluator_for(cfg.eval)`; None logs no evaluation.
   """
   import jax
   import numpy as np
@@ -160,8 +164,6 @@ def train(cfg: TrainConfig, run_dir: str | pathlib.Path, resume: bool = False, p
   from actors import reverb_replay, self_play
   from core.metrics import MetricsWriter
   from learners.rnad import export, learning
-  from evaluation import nashconv as nashconv_lib
-  from evaluation import vs_random
 
   run_dir = pathlib.Path(run_dir)
   try:
@@ -202,7 +204,7 @@ def train(cfg: TrainConfig, run_dir: str | pathlib.Path, resume: bool = False, p
     for p in procs:
       p.start()
 
-  evaluator = nashconv_lib.NashConvEvaluator(game) if cfg.eval.nashconv else None
+  evaluate_fn = evaluator(game) if evaluator is not None else None
   policy_fn = learning.make_policy_fn(net)
   writer = MetricsWriter(run_dir)
   summary: dict[str, Any] = {"game": cfg.game, "start_step": start_step}
@@ -214,15 +216,10 @@ def train(cfg: TrainConfig, run_dir: str | pathlib.Path, resume: bool = False, p
     return learner.state.params_target if cfg.eval.policy.value == "target" else learner.params()
 
   def evaluate(step: int, final: bool) -> dict[str, float]:
-    out = {}
+    if evaluate_fn is None:
+      return {}
     params = eval_params()
-    probs = lambda o, l: policy_fn(params, o, l)  # noqa: E731
-    if evaluator is not None:
-      out["nashconv"] = evaluator(probs)
-    if cfg.eval.vs_random_games and (final or cfg.eval.vs_random_during):
-      res = vs_random.play_vs_random(game, probs, cfg.eval.vs_random_games, seed=step)
-      out.update(win_rate_vs_random=res.win_rate, mean_return_vs_random=res.mean_return)
-    return out
+    return evaluate_fn(lambda o, l: policy_fn(params, o, l), step, final)
 
   def checkpoint() -> None:
     nonlocal last_ckpt

@@ -33,6 +33,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 from actors import local  # noqa: E402
 from actors.config import EvalConfig, RunConfig, TrainConfig  # noqa: E402
 from core.metrics import read  # noqa: E402
+from evaluation.training import evaluator_for  # noqa: E402
 
 TARGETS = {"kuhn_poker": 0.05, "leduc_poker": 0.3}
 DEFAULT_MINUTES = {"kuhn_poker": 3.0, "leduc_poker": 8.0}
@@ -46,7 +47,7 @@ def run_game(game: str, minutes: float, out: pathlib.Path) -> dict:
                           log_every_steps=EVAL_EVERY[game]),
       eval=EvalConfig(every_steps=EVAL_EVERY[game], nashconv=True))
   t0 = time.time()
-  summary = local.train(cfg, out, progress=False)
+  summary = local.train(cfg, out, progress=False, evaluator=evaluator_for(cfg.eval))
   wall = time.time() - t0
   rows = read(out / "metrics.jsonl")
   start = rows[0]["time"] if rows else t0

@@ -84,7 +84,9 @@ def run(args: argparse.Namespace) -> int:
     if (run_dir / local.CHECKPOINT).exists():
       raise UserError(f"{run_dir} already holds a run; use --resume {run_dir} or another --out")
     cfg = build_train_config(args.game, args.config, args.overrides)
-  summary = local.train(cfg, run_dir, resume=bool(args.resume), progress=not args.no_progress)
+  from evaluation import training as eval_training
+  summary = local.train(cfg, run_dir, resume=bool(args.resume), progress=not args.no_progress,
+                        evaluator=eval_training.evaluator_for(cfg.eval))
   parts = [f"{summary['learner_steps']} learner steps in {summary['wall_s']:.0f} s"]
   if "nashconv" in summary:
     parts.append(f"NashConv {summary['nashconv']:.4f}")

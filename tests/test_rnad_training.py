@@ -17,6 +17,7 @@ from actors import local
 from actors.config import ActorConfig, EvalConfig, RunConfig, TrainConfig
 from core.metrics import read
 from evaluation.nashconv import NashConvEvaluator
+from evaluation.training import evaluator_for
 from learners.rnad import checkpoint, export
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
@@ -33,7 +34,8 @@ def small_kuhn(**run) -> TrainConfig:
 
 
 def test_kuhn_nashconv_falls_when_training_through_reverb(tmp_path):
-  summary = local.train(small_kuhn(), tmp_path, progress=False)
+  cfg = small_kuhn()
+  summary = local.train(cfg, tmp_path, progress=False, evaluator=evaluator_for(cfg.eval))
   rows = [r for r in read(tmp_path / "metrics.jsonl") if "nashconv" in r]
   first, last = rows[0], rows[-1]
   assert first["step"] == 0 and last["step"] == 400
