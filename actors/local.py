@@ -39,9 +39,13 @@ _ACTOR_XLA_FLAGS = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_thre
 
 
 def default_network(cfg: TrainConfig, num_actions: int):
-  """The network both learner and actors build: the default MLP. Any picklable factory works."""
+  """The network both learner and actors build, from `cfg.learner.network`. Any picklable factory works."""
+  from games import openspiel_io
+  from learners.rnad import config as rnad_config
   from learners.rnad import networks
-  return networks.mlp(cfg.learner.network, num_actions)
+  if cfg.learner.network.backbone is rnad_config.Backbone.MLP:
+    return networks.mlp(cfg.learner.network, num_actions)
+  return networks.lm_backbone(cfg.learner.network, openspiel_io.load_game(cfg.game))
 
 
 def _actor_main(cfg: TrainConfig, address: str, actor_id: int, start_step: int, stop, moves,

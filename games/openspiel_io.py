@@ -29,10 +29,15 @@ def check_game(game: pyspiel.Game) -> None:
     raise ValueError(f"{gt.short_name}: the game gives no information-state or observation tensor")
 
 
-def observation_size(game: pyspiel.Game) -> int:
+def observation_shape(game: pyspiel.Game) -> tuple[int, ...]:
+  """The shape of what `observe` returns (flattened): the information state's where the game has one."""
   if game.get_type().provides_information_state_tensor:
-    return game.information_state_tensor_size()
-  return game.observation_tensor_size()
+    return tuple(game.information_state_tensor_shape())
+  return tuple(game.observation_tensor_shape())
+
+
+def observation_size(game: pyspiel.Game) -> int:
+  return int(np.prod(observation_shape(game)))
 
 
 def observe(state: pyspiel.State) -> list[float]:

@@ -105,3 +105,44 @@ def test_checkpoint_of_another_config_is_a_user_error(tmp_path):
     checkpoint.load(path, other)
   with pytest.raises(UserError, match="cannot read"):
     checkpoint.load(tmp_path / "missing.npz", params)
+
+
+@pytest.mark.parametrize("backbone", ["transformer", "griffin"])
+def test_lm_backbone_as_rnad_network_keeps_the_backbones_numbers(backbone):
+  """The adapter flattens any leading dims and asks for every action; logits equal the backbone's own."""
+  import jax.numpy as jnp
+  import pyspiel
+  from agents import networks as lm
+  from learners.rnad import config as rnad_config
+  from learners.rnad import networks as rnad_networks
+  game = pyspiel.load_game("kuhn_poker")
+  cfg = rnad_config.NetworkConfig(backbone=rnad_config.Backbone(backbone), preset="tiny")
+  net = rnad_networks.lm_backbone(cfg, game)
+  obs = np.random.default_rng(0).random((3, 2, game.information_state_tensor_size()), np.float32)
+  params = net.init(jax.random.PRNGKey(0), obs)
+  logits, value = net.apply(params, obs)
+  assert logits.shape == (3, 2, 2) and value.shape == (3, 2, 1)
+  spec = lm.GameSpec("kuhn_poker", tuple(game.information_state_tensor_shape()), 2)
+  own = lm.make_network(lm.NetworkConfig.from_preset(backbone, "tiny"), spec)
+  out = own.apply(params, obs.reshape(6, -1), jnp.ones((6, 2), bool))
+  np.testing.assert_allclose(logits.reshape(6, 2), out.logits, rtol=1e-5, atol=1e-6)
+  np.testing.assert_allclose(value.reshape(6), out.value.reshape(6), rtol=1e-5, atol=1e-6)
+
+
+def test_exported_lm_backbone_policy_reloads_to_the_same_probabilities(tmp_path):
+  import pyspiel
+  from learners.rnad import export
+  game = pyspiel.load_game("kuhn_poker")
+  net_cfg = config.NetworkConfig(backbone=config.Backbone.TRANSFORMER, preset="tiny")
+  cfg = config.RNaDConfig(network=net_cfg)
+  net = networks.lm_backbone(net_cfg, game)
+  obs = np.random.default_rng(1).random((4, 11), np.float32)
+  legal = np.array([[1, 1], [1, 0], [0, 1], [1, 1]], np.float32)
+  params = net.init(jax.random.PRNGKey(3), obs)
+  path = export.export(tmp_path / "policy.npz", params, game="kuhn_poker", cfg=cfg, obs_size=11,
+                       num_actions=2, step=7)
+  policy = export.load(path)
+  want = np.asarray(learning.make_policy_fn(net)(params, obs, legal))
+  np.testing.assert_allclose(policy.probs(obs, legal), want, rtol=1e-6)
+  assert policy.step == 7
+  np.testing.assert_array_equal(policy.probs(obs, legal)[1:3], [[1, 0], [0, 1]])

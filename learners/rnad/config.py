@@ -9,6 +9,7 @@ epsilon is 1e-8 (the reference wrote 10e-8 where 1e-8 was meant).
 from __future__ import annotations
 
 import dataclasses
+import enum
 import math
 
 import numpy as np
@@ -107,18 +108,34 @@ class FinetuneConfig:
       raise ValueError(f"discretization must be >= 0, got {self.discretization}")
 
 
+class Backbone(enum.Enum):
+  """The torso of the policy-value network."""
+  MLP = "mlp"
+  TRANSFORMER = "transformer"
+  MOE = "moe"
+  GRIFFIN = "griffin"
+  RESNET = "resnet"
+
+
 @dataclasses.dataclass(frozen=True)
 class NetworkConfig:
-  """The default policy-value MLP (used unless a network is passed in).
+  """The policy-value network the launcher builds (unless a network is passed in).
 
   Attributes:
-    hidden: widths of the hidden layers of the torso.
+    backbone: `mlp` (the default, sized by `hidden`) or one of the LM-stack
+      backbones of `agents.networks`: transformer, moe, griffin, resnet.
+    preset: the LM-stack backbone's preset: tiny, small, base or large.
+    hidden: widths of the MLP's hidden layers.
   """
+  backbone: Backbone = Backbone.MLP
+  preset: str = "small"
   hidden: tuple[int, ...] = (256, 256)
 
   def __post_init__(self):
     if any(h < 1 for h in self.hidden):
       raise ValueError(f"hidden widths must be positive, got {self.hidden}")
+    if self.preset not in ("tiny", "small", "base", "large"):
+      raise ValueError(f"preset must be tiny, small, base or large, got {self.preset!r}")
 
 
 @dataclasses.dataclass(frozen=True)

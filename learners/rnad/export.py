@@ -24,8 +24,9 @@ FORMAT = "stratago.rnad.policy/1"
 
 def export(path: str | pathlib.Path, params, *, game: str, cfg: config_lib.RNaDConfig, obs_size: int,
            num_actions: int, step: int) -> pathlib.Path:
-  """Writes `params` of the default MLP as an exported policy (atomically)."""
-  meta = {"format": FORMAT, "game": game, "hidden": list(cfg.network.hidden), "obs_size": obs_size,
+  """Writes `params` of the network `cfg.network` describes as an exported policy (atomically)."""
+  meta = {"format": FORMAT, "game": game, "hidden": list(cfg.network.hidden),
+          "backbone": cfg.network.backbone.value, "preset": cfg.network.preset, "obs_size": obs_size,
           "num_actions": num_actions, "step": int(step),
           "finetune": dataclasses.asdict(cfg.finetune)}
   return checkpoint.save(path, params, meta)
@@ -52,7 +53,12 @@ def load(path: str | pathlib.Path, post_process: bool | None = None) -> Exported
   meta = checkpoint.read_meta(path)
   if meta.get("format") != FORMAT:
     raise checkpoint.CheckpointError(f"{path} is not an exported R-NaD policy (format {meta.get('format')!r})")
-  net = networks.mlp(config_lib.NetworkConfig(hidden=tuple(meta["hidden"])), meta["num_actions"])
+  net_cfg = config_lib.NetworkConfig(backbone=config_lib.Backbone(meta.get("backbone", "mlp")),
+                                     preset=meta.get("preset", "small"), hidden=tuple(meta["hidden"]))
+  if net_cfg.backbone is config_lib.Backbone.MLP:
+    net = networks.mlp(net_cfg, meta["num_actions"])
+  else:
+    net = networks.lm_backbone(net_cfg, openspiel_io.load_game(meta["game"]))
   template = net.init(jax.random.PRNGKey(0), np.zeros((1, meta["obs_size"]), np.float32))
   params, _ = checkpoint.load(path, template)
   ft = config_lib.FinetuneConfig(**meta["finetune"])

@@ -40,5 +40,40 @@ def mlp(cfg: config_lib.NetworkConfig, num_actions: int) -> Network:
   return Network(init=transformed.init, apply=transformed.apply)
 
 
+def lm_backbone(cfg: config_lib.NetworkConfig, game) -> Network:
+  """An LM-stack backbone from `agents.networks` (transformer, moe, griffin, resnet) as a `Network`.
+
+  The backbone sees every action as legal (R-NaD masks illegal actions
+  itself), observations with any leading dimensions are flattened into one
+  batch, and a recurrent backbone (griffin) starts from a fresh state at each
+  position. The MoE load-balancing loss is not added to R-NaD's loss.
+
+  Args:
+    cfg: the network config; `cfg.backbone` must not be MLP.
+    game: the pyspiel game, for its observation shape and number of actions.
+  """
+  from agents import networks as lm
+  from games import openspiel_io
+  num_actions = game.num_distinct_actions()
+  # R-NaD feeds the information-state tensor where a game has one (see openspiel_io.observe).
+  spec = lm.GameSpec(name=game.get_type().short_name, num_actions=num_actions,
+                     observation_shape=openspiel_io.observation_shape(game))
+  net = lm.make_network(lm.NetworkConfig.from_preset(cfg.backbone.value, cfg.preset), spec)
+
+  def flat(obs):
+    return obs.reshape((-1, obs.shape[-1])), obs.shape[:-1]
+
+  def init(rng_key, obs):
+    obs, _ = flat(obs)
+    return net.init(rng_key, obs, jnp.ones((obs.shape[0], num_actions), bool))
+
+  def apply(params, obs):
+    obs, lead = flat(obs)
+    out = net.apply(params, obs, jnp.ones((obs.shape[0], num_actions), bool))
+    return out.logits.reshape(lead + (num_actions,)), out.value.reshape(lead + (1,))
+
+  return Network(init=init, apply=apply)
+
+
 def num_params(params: chex.ArrayTree) -> int:
   return int(sum(jnp.size(x) for x in jax.tree.leaves(params)))
