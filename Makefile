@@ -3,12 +3,14 @@
 #                   (about 55 minutes on 2 CPU cores), then play 200 games against random
 #   make test       set up .venv and run the default test suite (slow tests excluded)
 #   make test-slow  run the slow tests too
+# e.g. a 2-minute smoke run of the main job: make run TRAIN_ARGS="--set run.max_minutes=2"
 PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 RUN_DIR ?= runs/barrage-$(shell date +%Y%m%d-%H%M%S)
+TRAIN_ARGS ?=
 
 .PHONY: setup run test test-slow clean
 
@@ -24,7 +26,7 @@ $(STAMP): setup.cfg pyproject.toml requirements/constraints.txt
 
 run: setup
 	$(BIN)/stratago doctor
-	$(BIN)/stratago train --game stratego --out $(RUN_DIR)
+	$(BIN)/stratago train --game stratego --out $(RUN_DIR) $(TRAIN_ARGS)
 
 test: setup
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
