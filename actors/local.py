@@ -234,8 +234,10 @@ def train(cfg: TrainConfig, run_dir: str | pathlib.Path, resume: bool = False, p
     export.export(run_dir / POLICY, eval_params(), game=cfg.game, cfg=cfg.learner, obs_size=obs_size,
                   num_actions=game.num_distinct_actions(), step=learner.version())
 
-  bar = tqdm(total=cfg.run.max_learner_steps, initial=start_step, disable=not progress,
-             unit="step", dynamic_ncols=True, desc="rnad")
+  # Under a time budget the step budget rarely binds: show steps and rate, and the minutes left,
+  # rather than an ETA computed from a step total that will not be reached.
+  bar = tqdm(total=None if deadline else cfg.run.max_learner_steps, initial=start_step,
+             disable=not progress, unit="step", dynamic_ncols=True, desc="rnad")
   step, rates_t, rates_moves, rates_step = start_step, time.time(), 0, start_step
   latest: dict[str, float] = {}
   finished = False
@@ -265,8 +267,11 @@ def train(cfg: TrainConfig, run_dir: str | pathlib.Path, resume: bool = False, p
           row.update(evaluate(step, final=False))
         writer.write(step, row)
         latest.update(row)
-        bar.set_postfix({k: f"{latest[k]:.3g}" for k in ("actor_moves_per_s", "loss", "nashconv",
-                                                          "win_rate_vs_random") if k in latest})
+        postfix = {k: f"{latest[k]:.3g}" for k in ("actor_moves_per_s", "loss", "nashconv",
+                                                   "win_rate_vs_random") if k in latest}
+        if deadline:
+          postfix["min_left"] = f"{max(0.0, deadline - now) / 60:.1f}"
+        bar.set_postfix(postfix)
       if step % cfg.run.checkpoint_every_steps == 0:
         checkpoint()
       bar.update(1)
