@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import argparse
 import pathlib
-import tempfile
-
-import yaml
 
 from cli import _common
 from core import config as config_lib
@@ -46,25 +43,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
   _common.add_config_options(parser)
 
 
-def _merge(base: dict, update: dict) -> dict:
-  out = dict(base)
-  for k, v in update.items():
-    out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
-  return out
-
-
 def build_train_config(game: str | None, config_file: str | None, overrides: list[str]):
-  """The game's preset, then a YAML file, then --set overrides (each layer checked by `core.config`)."""
+  """The game's preset, then a YAML file, then --set overrides (each checked by `core.config`)."""
   from actors.config import TrainConfig
   base = TrainConfig.for_game(game) if game else TrainConfig.kuhn_poker()
-  data = config_lib.to_dict(base)
-  if config_file:
-    config_lib.build(TrainConfig, config_file)  # Checks the file on its own, naming it in errors.
-    data = _merge(data, yaml.safe_load(pathlib.Path(config_file).read_text()) or {})
-  with tempfile.TemporaryDirectory() as tmp:
-    path = pathlib.Path(tmp) / "preset.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-    return config_lib.build(TrainConfig, path, overrides)
+  return config_lib.build(TrainConfig, config_file, overrides, base=base)
 
 
 def run(args: argparse.Namespace) -> int:

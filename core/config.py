@@ -165,18 +165,19 @@ def parse_override(cls: type, override: str) -> dict[str, Any]:
 
 
 def build(cls: type[T], yaml_path: str | pathlib.Path | None = None,
-          overrides: Sequence[str] = ()) -> T:
-  """Makes a `cls` config from its defaults, a YAML file, then dotted overrides.
+          overrides: Sequence[str] = (), base: T | None = None) -> T:
+  """Makes a `cls` config from its defaults (or `base`), a YAML file, then dotted overrides.
 
   Args:
     cls: a (frozen) dataclass type whose fields may be nested dataclasses.
     yaml_path: optional YAML file with a mapping of some of the fields.
     overrides: strings `dotted.key=value`; the value is read as YAML.
+    base: optional starting config, such as a preset, instead of `cls()`.
 
   Returns:
     The config. Raises `ConfigError` naming the key for any unknown key or bad value.
   """
-  data: dict[str, Any] = {}
+  data: dict[str, Any] = to_dict(base) if base is not None else {}
   if yaml_path is not None:
     path = pathlib.Path(yaml_path)
     try:

@@ -145,3 +145,13 @@ def test_round_trip_through_written_file(tmp_path):
   }
   assert config.build(RunConfig, path) == cfg
   assert not list(path.parent.glob("*.tmp"))  # Written atomically: no leftovers.
+
+
+def test_base_config_then_file_then_overrides(tmp_path):
+  preset = RunConfig(algo=Algo.SUPERVISED, learner=LearnerConfig(batch_size=32, betas=(0.5, 0.5)))
+  path = tmp_path / "run.yaml"
+  path.write_text("learner:\n  learning_rate: 0.1\n")
+  cfg = config.build(RunConfig, path, ["learner.batch_size=64"], base=preset)
+  assert cfg == RunConfig(algo=Algo.SUPERVISED,
+                          learner=LearnerConfig(batch_size=64, learning_rate=0.1, betas=(0.5, 0.5)))
+  assert config.build(RunConfig, base=preset) == preset
