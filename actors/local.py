@@ -27,7 +27,7 @@ import time
 from typing import Any, Callable, Iterator
 
 from actors.config import TrainConfig
-from core import rundir
+from core import files, rundir
 from core.errors import UserError
 
 log = logging.getLogger(__name__)
@@ -304,7 +304,5 @@ def train(cfg: TrainConfig, run_dir: str | pathlib.Path, resume: bool = False, p
   export_policy()
   summary.update(final, learner_steps=step, wall_s=time.time() - t0, actor_moves=int(sum(moves)),
                  policy=str(run_dir / POLICY), checkpoint=str(ckpt_path))
-  tmp = run_dir / (SUMMARY + ".tmp")
-  tmp.write_text(json.dumps(summary, indent=2) + "\n")
-  tmp.replace(run_dir / SUMMARY)
+  files.write_atomic(run_dir / SUMMARY, json.dumps(summary, indent=2) + "\n")
   return summary

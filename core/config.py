@@ -21,6 +21,7 @@ from typing import Any, Mapping, Sequence, TypeVar
 
 import yaml
 
+from core import files
 from core.errors import UserError
 
 T = TypeVar("T")
@@ -211,9 +212,4 @@ def to_dict(cfg: Any) -> Any:
 
 def dump(cfg: Any, path: str | pathlib.Path) -> pathlib.Path:
   """Writes the resolved config as YAML (atomically) and returns the path."""
-  path = pathlib.Path(path)
-  path.parent.mkdir(parents=True, exist_ok=True)
-  tmp = path.with_name(path.name + ".tmp")
-  tmp.write_text(yaml.safe_dump(to_dict(cfg), sort_keys=False))
-  tmp.replace(path)
-  return path
+  return files.write_atomic(path, yaml.safe_dump(to_dict(cfg), sort_keys=False))

@@ -22,6 +22,7 @@ from typing import Iterator
 import pyspiel
 from sgfmill import sgf
 
+from core import files
 from core.errors import UserError
 from games import go
 
@@ -195,12 +196,7 @@ def to_sgf_bytes(record: GoRecord) -> bytes:
 
 def write_sgf(record: GoRecord, path: str | os.PathLike) -> pathlib.Path:
   """Writes `record` as SGF atomically and returns the path."""
-  path = pathlib.Path(path)
-  path.parent.mkdir(parents=True, exist_ok=True)
-  tmp = path.with_name(path.name + ".tmp")
-  tmp.write_bytes(to_sgf_bytes(record))
-  tmp.replace(path)
-  return path
+  return files.write_atomic(path, to_sgf_bytes(record))
 
 
 @dataclasses.dataclass

@@ -33,6 +33,7 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
+from core import files
 from core.errors import UserError
 from games import go
 from games import sgf
@@ -94,9 +95,8 @@ def unpack_planes(packed: np.ndarray, size: int) -> np.ndarray:
 
 
 def _save_atomic(path: pathlib.Path, array: np.ndarray) -> None:
-  tmp = path.with_name(path.name + ".tmp.npy")
-  np.save(tmp, array)
-  os.replace(tmp, path)
+  with files.atomic_open(path, "wb") as f:
+    np.save(f, array)
 
 
 def write_positions(sgf_paths: Iterable[os.PathLike], out: str | os.PathLike,

@@ -13,13 +13,13 @@ weights into the wrong layers.
 from __future__ import annotations
 
 import json
-import os
 import pathlib
 from typing import Any
 
 import jax
 import numpy as np
 
+from core import files
 from core.errors import UserError
 
 
@@ -35,17 +35,12 @@ def _paths(tree: Any) -> list[str]:
 def save(path: str | pathlib.Path, tree: Any, meta: dict | None = None) -> pathlib.Path:
   """Writes `tree`'s leaves (and a JSON `meta` dict) to `path` atomically."""
   path = pathlib.Path(path)
-  path.parent.mkdir(parents=True, exist_ok=True)
   leaves = [np.asarray(x) for x in jax.tree.leaves(tree)]
   arrays = {f"leaf_{i:05d}": x for i, x in enumerate(leaves)}
   arrays["__paths__"] = np.asarray(_paths(tree))
   arrays["__meta__"] = np.asarray(json.dumps(meta or {}))
-  tmp = path.with_name(path.name + ".tmp")
-  with open(tmp, "wb") as f:
+  with files.atomic_open(path, "wb") as f:
     np.savez(f, **arrays)
-    f.flush()
-    os.fsync(f.fileno())
-  os.replace(tmp, path)
   return path
 
 
