@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import sys
 from typing import Any, NoReturn
 
 from core import config as config_lib
+
+
+def version() -> str:
+  """The installed stratago version, or "unknown" when run from a source tree."""
+  try:
+    return importlib.metadata.version("stratago")
+  except importlib.metadata.PackageNotFoundError:
+    return "unknown"
 
 
 class Parser(argparse.ArgumentParser):

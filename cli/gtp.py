@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from cli import _common
+
 HELP = "run a Go agent as a GTP engine on stdin/stdout (for Sabaki, GoGui, referees)"
 DESCRIPTION = """\
 Speaks GTP version 2 on standard input and output, so any GTP controller
@@ -32,7 +34,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-  import importlib.metadata
   import io
   import sys
   from agents.go_baselines import make_go_agent
@@ -42,12 +43,8 @@ def run(args: argparse.Namespace) -> int:
   if not go.MIN_SIZE <= args.size <= go.MAX_SIZE:
     raise UserError(f"--size must be in {go.MIN_SIZE}..{go.MAX_SIZE}, got {args.size}")
   make_go_agent(args.agent, args.size)  # A bad SPEC fails here, before any GTP traffic.
-  try:
-    version = importlib.metadata.version("stratago")
-  except importlib.metadata.PackageNotFoundError:
-    version = "unknown"
   name = args.name or f"stratago-{args.agent.split(':')[0]}"
-  engine = GtpEngine(lambda size: make_go_agent(args.agent, size), name=name, version=version,
+  engine = GtpEngine(lambda size: make_go_agent(args.agent, size), name=name, version=_common.version(),
                      board_size=args.size, komi=args.komi)
   # Bytes that are not UTF-8 must reach the engine as bad input, not kill the reader.
   stdin = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")

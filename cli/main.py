@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import importlib.metadata
 import os
 import sys
 
@@ -25,11 +24,7 @@ def make_parser() -> _common.Parser:
       description="Train, play and rate game-playing agents for Stratego and Go.",
       epilog="Run 'stratago COMMAND --help' for a command's options and an example.",
       formatter_class=_common.HelpFormatter)
-  try:
-    version = importlib.metadata.version("stratago")
-  except importlib.metadata.PackageNotFoundError:
-    version = "unknown"
-  parser.add_argument("--version", action="version", version=f"stratago {version}")
+  parser.add_argument("--version", action="version", version=f"stratago {_common.version()}")
   parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"],
                       help="how much to log to stderr")
   sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_common.Parser)
