@@ -155,21 +155,21 @@ class TrainConfig:
   def stratego_barrage(cls) -> "TrainConfig":
     """The README's main job: barrage Stratego on 2 CPU cores in under an hour, then 200 games vs random.
 
-    Sized for the CPU: no move-history planes (5,800 inputs instead of
-    10,600), games cut at 200 moves, small batches, one actor process beside
-    the learner.
+    Sized for the CPU: no move-history planes, one actor process on the
+    batched JAX rules beside the learner, games cut at 256 moves, legal
+    actions stored in 52 slots instead of 1,840 (see `Trajectories`).
     """
     return cls(
         game="stratego(variant=barrage,deployment=random,history=0)",
-        learner=RNaDConfig(batch_size=16, trajectory_max=200, eta=0.2, target_network_avg=0.01,
+        learner=RNaDConfig(batch_size=16, trajectory_max=256, eta=0.2, target_network_avg=0.01,
                            adam=AdamConfig(learning_rate=3e-4),
-                           entropy_schedule=EntropyScheduleConfig(sizes=(200,), repeats=(1,)),
+                           entropy_schedule=EntropyScheduleConfig(sizes=(250,), repeats=(1,)),
                            network=NetworkConfig(hidden=(128, 128))),
-        actors=ActorConfig(num_actors=1, games_per_actor=16, chunk_size=2),
-        replay=ReplayConfig(max_size=32, min_size=4, samples_per_insert=4.0, error_buffer=32.0),
-        run=RunConfig(max_learner_steps=100_000, max_minutes=50.0, checkpoint_every_steps=100,
-                      log_every_steps=5),
-        eval=EvalConfig(every_steps=200, nashconv=False, vs_random_games=200))
+        actors=ActorConfig(num_actors=1, games_per_actor=128, chunk_size=4),
+        replay=ReplayConfig(max_size=256, min_size=16, samples_per_insert=2.0, error_buffer=64.0),
+        run=RunConfig(max_learner_steps=1_000_000, max_minutes=50.0, checkpoint_every_steps=500,
+                      log_every_steps=25),
+        eval=EvalConfig(every_steps=1000, nashconv=False, vs_random_games=200, vs_random_during=True))
 
   @classmethod
   def for_game(cls, game: str) -> "TrainConfig":

@@ -55,6 +55,8 @@ class SelfPlayActor(interfaces.Actor):
         "action_oh": np.zeros((n, t, num_actions), np.float32),
         "policy": np.zeros((n, t, num_actions), np.float32),
         "rewards": np.zeros((n, t, game.num_players()), np.float32),
+        # Slot k is action k (see `Trajectories.action_ids`).
+        "action_ids": np.broadcast_to(np.arange(num_actions, dtype=np.int32), (n, t, num_actions)).copy(),
     }
     self._version = np.zeros((n,), np.int32)
     self._t = np.zeros((n,), np.int64)
@@ -101,8 +103,9 @@ class SelfPlayActor(interfaces.Actor):
     episode = {k: v[i].copy() for k, v in self._buf.items()}
     episode["version"] = self._version[i].copy()
     self._done.append(episode)
-    for v in self._buf.values():
-      v[i] = 0
+    for name, v in self._buf.items():
+      if name != "action_ids":
+        v[i] = 0
     self._t[i] = 0
     self._states[i] = self._new_game()
     self.games_finished += 1

@@ -167,6 +167,13 @@ def init_random(config: RulesConfig, rng_key) -> State:
   return init_from_board(config, board)
 
 
+def max_legal_actions(config: RulesConfig) -> int:
+  """An upper bound on the legal actions of any position: 40 while deploying, else 18 per scout and 4 per other movable piece."""
+  c = P.counts(config.variant)
+  movable = int(c[P.SPY:P.MARSHAL + 1].sum())
+  return max(T.NUM_DEPLOY_ACTIONS, 18 * int(c[P.SCOUT]) + 4 * (movable - int(c[P.SCOUT])))
+
+
 def legal_action_mask(state: State) -> jax.Array:
   """bool[NUM_ACTIONS]: the legal actions of the player to act (all False when the game is over)."""
   return state.legal

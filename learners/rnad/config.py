@@ -132,7 +132,7 @@ class NetworkConfig:
   hidden: tuple[int, ...] = (256, 256)
 
   def __post_init__(self):
-    if any(h < 1 for h in self.hidden):
+    if not self.hidden or any(h < 1 for h in self.hidden):
       raise ValueError(f"hidden widths must be positive, got {self.hidden}")
     if self.preset not in ("tiny", "small", "base", "large"):
       raise ValueError(f"preset must be tiny, small, base or large, got {self.preset!r}")

@@ -55,10 +55,7 @@ def load(path: str | pathlib.Path, post_process: bool | None = None) -> Exported
     raise checkpoint.CheckpointError(f"{path} is not an exported R-NaD policy (format {meta.get('format')!r})")
   net_cfg = config_lib.NetworkConfig(backbone=config_lib.Backbone(meta.get("backbone", "mlp")),
                                      preset=meta.get("preset", "small"), hidden=tuple(meta["hidden"]))
-  if net_cfg.backbone is config_lib.Backbone.MLP:
-    net = networks.mlp(net_cfg, meta["num_actions"])
-  else:
-    net = networks.lm_backbone(net_cfg, openspiel_io.load_game(meta["game"]))
+  net = networks.for_game(net_cfg, openspiel_io.load_game(meta["game"]))
   template = net.init(jax.random.PRNGKey(0), np.zeros((1, meta["obs_size"]), np.float32))
   params, _ = checkpoint.load(path, template)
   ft = config_lib.FinetuneConfig(**meta["finetune"])

@@ -33,11 +33,18 @@ from learners.rnad import networks as networks_lib
 class Trajectories(NamedTuple):
   """A batch of self-play trajectories, batch-major: B trajectories of T steps.
 
-  obs [B, T, O] float16 or float32 (the network sees float32), legal [B, T, A] 0/1 float32, player_id [B, T] int32,
-  valid [B, T] float32 (1 while the game runs), action_oh [B, T, A] float32,
-  policy [B, T, A] float32 (mu: what the actor sampled from), rewards [B, T, P]
-  float32 (each player's reward received after the step), version [B] int32
-  (the parameter version the actor acted with).
+  obs [B, T, O] float16 or float32 (the network sees float32), legal [B, T, K]
+  0/1 (float32 or uint8), player_id [B, T] int32, valid [B, T] float32 (1 while
+  the game runs), action_oh [B, T, K] 0/1, policy [B, T, K] float32 (mu: what
+  the actor sampled from), rewards [B, T, P] float32 (each player's reward
+  received after the step), version [B] int32 (the parameter version the actor
+  acted with), action_ids [B, T, K] int32 or None.
+
+  The K slots of legal, action_oh and policy are the game's A actions
+  (K = A) when `action_ids` is None. Otherwise slot k stands for action
+  `action_ids[..., k]` (-1: an empty slot, never legal): a game with 1,840
+  actions but at most 64 legal ones (barrage Stratego) then stores and learns
+  on 64 slots, and every loss costs K/A as much.
   """
   obs: chex.Array
   legal: chex.Array
@@ -47,6 +54,7 @@ class Trajectories(NamedTuple):
   policy: chex.Array
   rewards: chex.Array
   version: chex.Array
+  action_ids: chex.Array | None = None
 
 
 class TrainingState(NamedTuple):
@@ -77,9 +85,12 @@ def init_state(cfg: config_lib.RNaDConfig, network: networks_lib.Network, exampl
 
 
 def policy_outputs(network: networks_lib.Network, params: chex.ArrayTree, obs: chex.Array,
-                   legal: chex.Array) -> tuple[chex.Array, chex.Array, chex.Array, chex.Array]:
-  """(pi, log_pi, logits, v) of `params` on observations, masked to legal actions."""
+                   legal: chex.Array, action_ids: chex.Array | None = None
+                   ) -> tuple[chex.Array, chex.Array, chex.Array, chex.Array]:
+  """(pi, log_pi, logits, v) of `params` on observations, masked to legal actions (in slots, see `Trajectories`)."""
   logits, v = network.apply(params, jnp.asarray(obs, jnp.float32))
+  if action_ids is not None:
+    logits = jnp.take_along_axis(logits, jnp.maximum(action_ids, 0).astype(jnp.int32), axis=-1)
   return losses.legal_policy(logits, legal), losses.legal_log_policy(logits, legal), logits, v
 
 
@@ -89,16 +100,19 @@ def loss_fn(params, params_target, params_reg, params_reg_prev, batch: Trajector
   # Steps after a game's end have no legal actions; call every action legal
   # there (the reference used a dummy state) so no softmax is 0/0. Such steps
   # are masked out of every loss.
-  batch = batch._replace(legal=jnp.where(batch.valid[..., None] > 0, batch.legal, 1.0))
-  pi, log_pi, logits, v = policy_outputs(network, params, batch.obs, batch.legal)
+  # Actors may store masks as uint8 and observations as float16; compute in float32.
+  batch = batch._replace(legal=jnp.where(batch.valid[..., None] > 0, batch.legal.astype(jnp.float32), 1.0),
+                         action_oh=batch.action_oh.astype(jnp.float32),
+                         policy=batch.policy.astype(jnp.float32))
+  pi, log_pi, logits, v = policy_outputs(network, params, batch.obs, batch.legal, batch.action_ids)
   if cfg.finetune.from_learner_steps >= 0:
     pi_pp = losses.post_process_policy(pi, batch.legal, cfg.finetune.threshold, cfg.finetune.discretization)
     pi_learn = jnp.where(finetune, pi_pp, pi)
   else:
     pi_learn = pi
-  _, _, _, v_target_net = policy_outputs(network, params_target, batch.obs, batch.legal)
-  _, log_pi_reg, _, _ = policy_outputs(network, params_reg, batch.obs, batch.legal)
-  _, log_pi_reg_prev, _, _ = policy_outputs(network, params_reg_prev, batch.obs, batch.legal)
+  _, _, _, v_target_net = policy_outputs(network, params_target, batch.obs, batch.legal, batch.action_ids)
+  _, log_pi_reg, _, _ = policy_outputs(network, params_reg, batch.obs, batch.legal, batch.action_ids)
+  _, log_pi_reg_prev, _, _ = policy_outputs(network, params_reg_prev, batch.obs, batch.legal, batch.action_ids)
   log_ratio = losses.regularisation_log_ratio(log_pi, log_pi_reg, log_pi_reg_prev, alpha)
 
   v_targets, masks, q_targets = [], [], []

@@ -16,28 +16,45 @@ import chex
 import haiku as hk
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from learners.rnad import config as config_lib
 
 
 @dataclasses.dataclass(frozen=True)
 class Network:
-  """A pure pair: `init(rng_key, obs) -> params` and `apply(params, obs) -> (logits, value)`."""
+  """A pure pair: `init(rng_key, obs) -> params` and `apply(params, obs) -> (logits, value)`.
+
+  `features`, where set, are the indices of the observation entries the
+  network reads; it then also takes observations already cut to them (so an
+  actor may store only those in replay).
+  """
   init: Callable[[chex.PRNGKey, chex.Array], chex.ArrayTree]
   apply: Callable[[chex.ArrayTree, chex.Array], tuple[chex.Array, chex.Array]]
+  features: np.ndarray | None = dataclasses.field(default=None, compare=False)
 
 
-def mlp(cfg: config_lib.NetworkConfig, num_actions: int) -> Network:
-  """A ReLU MLP torso with a linear policy head (num_actions logits) and a linear value head."""
+def mlp(cfg: config_lib.NetworkConfig, num_actions: int, features=None) -> Network:
+  """A ReLU MLP torso with a linear policy head (num_actions logits) and a linear value head.
+
+  Args:
+    cfg: the widths.
+    num_actions: logits out.
+    features: indices of the observation entries the MLP reads (None: all), e.g.
+      `games.stratego.observation.informative_features` to skip constant ones.
+  """
+  features = None if features is None else np.asarray(features, np.int32)
 
   def forward(obs):
+    if features is not None and obs.shape[-1] != len(features):
+      obs = jnp.take(obs, features, axis=-1)
     torso = hk.nets.MLP(list(cfg.hidden), activate_final=True, name="torso")(obs)
     logits = hk.Linear(num_actions, name="policy")(torso)
     value = hk.Linear(1, name="value")(torso)
     return logits, value
 
   transformed = hk.without_apply_rng(hk.transform(forward))
-  return Network(init=transformed.init, apply=transformed.apply)
+  return Network(init=transformed.init, apply=transformed.apply, features=features)
 
 
 def lm_backbone(cfg: config_lib.NetworkConfig, game) -> Network:
@@ -77,3 +94,19 @@ def lm_backbone(cfg: config_lib.NetworkConfig, game) -> Network:
 
 def num_params(params: chex.ArrayTree) -> int:
   return int(sum(jnp.size(x) for x in jax.tree.leaves(params)))
+
+
+def for_game(cfg: config_lib.NetworkConfig, game) -> Network:
+  """The network `cfg` describes for a pyspiel `game`: what the launcher trains and `export.load` rebuilds.
+
+  On Stratego the MLP reads only the observation entries that can vary
+  (`games.stratego.observation.informative_features`).
+  """
+  if cfg.backbone is config_lib.Backbone.MLP:
+    features = None
+    config = getattr(game, "config", None)
+    if game.get_type().short_name == "stratego" and config is not None:
+      from games.stratego import observation
+      features = observation.informative_features(config)
+    return mlp(cfg, game.num_distinct_actions(), features)
+  return lm_backbone(cfg, game)

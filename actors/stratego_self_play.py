@@ -1,0 +1,181 @@
+"""Self-play on the batched JAX Stratego rules: one jitted call per move plays every game's move.
+
+The OpenSpiel actor (`self_play.SelfPlayActor`) drives one pyspiel state per
+game and calls the network once per move for all of them; for Stratego every
+pyspiel move is a separate jitted single-game call, so it manages a few
+hundred moves a second. This actor keeps all games as one batched
+`games.stratego.State` and does, in one jitted call, what a move needs:
+observe, run the network, mask, sample, step the rules. It writes the same
+`Trajectories` as the OpenSpiel actor, so the learner cannot tell them apart;
+`tests/test_stratego_self_play.py` checks the observations and legal masks it
+records against the OpenSpiel game replaying the same actions.
+
+Games start from a uniformly random setup for both sides (the same
+distribution as `deployment=random`'s chance nodes) or from the game's
+`initial_board`. Finished games wait (a finished state no longer changes) and
+are restarted together every `reset_every` moves, so the restart's cost is
+paid once for many games.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from core import interfaces
+from games.stratego import engine
+from games.stratego import observation
+from games.stratego.openspiel_game import StrategoGame
+from learners.rnad import losses
+from learners.rnad.learning import Trajectories
+from learners.rnad.networks import Network
+
+
+def supports(game) -> bool:
+  """Whether this actor can play `game` (Stratego dealt by random deployment or from a fixed board)."""
+  return isinstance(game, StrategoGame) and (game.initial_board is not None or game.deployment == "random")
+
+
+class StrategoSelfPlayActor(interfaces.Actor):
+  """Plays `num_games` Stratego games in lock step on the JAX rules and writes finished ones to a replay.
+
+  Args:
+    game: a `stratego(...)` game with `deployment=random` or an `initial_board`.
+    network: the policy network (its `apply` runs inside the jitted move).
+    num_games: games played at once (N).
+    trajectory_max: steps kept per game (T); a longer game is cut there (the
+      learner then sees no reward for it, as for a draw).
+    chunk_size: finished games written to replay together as one item.
+    replay: where chunks go (None keeps them in `self.ready`).
+    seed: seed of sampling and of the random setups.
+    reset_every: moves between two restarts of the finished games.
+  """
+
+  def __init__(self, game: StrategoGame, network: Network, num_games: int, trajectory_max: int,
+               chunk_size: int, replay: interfaces.Replay | None = None, seed: int = 0, reset_every: int = 4):
+    if not supports(game):
+      raise ValueError(f"{game}: the JAX actor needs deployment=random or an initial_board")
+    self.game = game
+    self._config = game.config
+    self._n, self._t_max, self._chunk = num_games, trajectory_max, chunk_size
+    self._replay = replay
+    self._reset_every = reset_every
+    self._key = jax.random.PRNGKey(seed)
+    # Only what the network reads goes to replay (barrage: 1,819 of 5,800 numbers a move).
+    features = network.features
+    obs_size = observation.num_planes(self._config) * 100 if features is None else len(features)
+    n, t, k = num_games, trajectory_max, engine.max_legal_actions(self._config)
+    # Legal actions go in k slots (see `Trajectories.action_ids`): 52 for barrage instead of 1,840.
+    # Compact dtypes (the learner computes in float32): 0/1 planes and masks are exact in
+    # float16/uint8. mu stays float32: a tiny probability rounded to 0 would make pi/mu infinite.
+    self._buf = {
+        "obs": np.zeros((n, t, obs_size), np.float16),
+        "legal": np.zeros((n, t, k), np.uint8),
+        "player_id": np.zeros((n, t), np.int32),
+        "valid": np.zeros((n, t), np.float32),
+        "action_oh": np.zeros((n, t, k), np.uint8),
+        "policy": np.zeros((n, t, k), np.float32),
+        "rewards": np.zeros((n, t, 2), np.float32),
+        "action_ids": np.full((n, t, k), -1, np.int32),
+    }
+    self._version = np.zeros((n,), np.int32)
+    self._t = np.zeros((n,), np.int64)
+    self._live = np.ones((n,), bool)  # playing (False: finished, waiting for the next restart)
+    self._act = jax.jit(functools.partial(_act, self._config, network.apply, k, features))
+    self._restart = jax.jit(functools.partial(_restart, self._config, game.initial_board))
+    self._states = self._restart(None, jnp.ones(n, bool), self._next_key())
+    self._done: list[dict[str, np.ndarray]] = []
+    self.ready: list[Trajectories] = []
+    self.games_finished = 0
+    self.moves = 0
+    self._calls = 0
+
+  def _next_key(self):
+    self._key, key = jax.random.split(self._key)
+    return key
+
+  def run_step(self, params, version: int) -> int:
+    states, out = self._act(params, self._states, self._next_key())
+    obs, legal, player, slot, probs, rewards, over, ids = jax.device_get(out)
+    self._states = states
+    live = np.flatnonzero(self._live)
+    t = self._t[live]
+    fresh = live[t == 0]
+    self._version[fresh] = version
+    buf = self._buf
+    buf["obs"][live, t] = obs[live]
+    buf["legal"][live, t] = legal[live]
+    buf["player_id"][live, t] = player[live]
+    buf["valid"][live, t] = 1.0
+    buf["action_oh"][live, t, slot[live]] = 1
+    buf["policy"][live, t] = probs[live]
+    buf["rewards"][live, t] = rewards[live]
+    buf["action_ids"][live, t] = ids[live]
+    self._t[live] += 1
+    for i in live[over[live] | (self._t[live] >= self._t_max)]:
+      self._finish(i)
+    self._calls += 1
+    if self._calls % self._reset_every == 0 and not self._live.all():
+      self._states = self._restart(self._states, jnp.asarray(~self._live), self._next_key())
+      self._live[:] = True
+    self.moves += len(live)
+    return len(live)
+
+  def _finish(self, i: int) -> None:
+    episode = {k: v[i].copy() for k, v in self._buf.items()}
+    episode["version"] = self._version[i].copy()
+    self._done.append(episode)
+    for name, v in self._buf.items():
+      v[i] = -1 if name == "action_ids" else 0
+    self._t[i] = 0
+    self._live[i] = False
+    self.games_finished += 1
+    if len(self._done) >= self._chunk:
+      chunk = Trajectories(**{k: np.stack([e[k] for e in self._done]) for k in Trajectories._fields})
+      self._done = []
+      if self._replay is not None:
+        self._replay.add(chunk)
+      else:
+        self.ready.append(chunk)
+
+
+def _act(config, apply_fn, num_slots, features, params, states: engine.State, key):
+  """One move of every game: new states and, per game, what the trajectory records.
+
+  Returns (new states, (obs, legal slots, player, slot taken, mu over the
+  slots, rewards after the move, game over, action id of each slot)).
+  """
+  n = states.player.shape[0]
+  obs = jax.vmap(functools.partial(observation.observe, config))(states, states.player).reshape(n, -1)
+  logits, _ = apply_fn(params, obs)
+  legal = states.legal
+  # A finished game has no legal action; any action leaves it as it is.
+  probs = losses.legal_policy(logits, jnp.where(states.terminal[:, None], True, legal))
+  action = jax.random.categorical(key, jnp.where(probs > 0, jnp.log(probs), -jnp.inf))
+  new = jax.vmap(functools.partial(engine.step, config))(states, action)
+  # The legal actions in slots, in action order (top_k puts the ones first).
+  on, idx = jax.lax.top_k(legal.astype(jnp.float32), num_slots)
+  on = on > 0
+  ids = jnp.where(on, idx, -1)
+  slot = jnp.argmax(ids == action[:, None], axis=-1)
+  probs_slots = jnp.where(on, jnp.take_along_axis(probs, idx, axis=-1), 0.0)
+  if features is not None:
+    obs = obs[:, features]
+  out = (obs.astype(jnp.float16), on.astype(jnp.uint8), states.player, slot, probs_slots, new.rewards,
+         new.terminal, ids)
+  return new, out
+
+
+def _restart(config, initial_board, states, mask, key):
+  """Fresh games where `mask` is set (all of them when `states` is None)."""
+  n = mask.shape[0]
+  if initial_board is not None:
+    fresh = jax.vmap(lambda _: engine.init_from_board(config, jnp.asarray(initial_board)))(jnp.arange(n))
+  else:
+    fresh = jax.vmap(functools.partial(engine.init_random, config))(jax.random.split(key, n))
+  if states is None:
+    return fresh
+  return jax.tree.map(lambda f, s: jnp.where(mask.reshape((-1,) + (1,) * (s.ndim - 1)), f, s), fresh, states)

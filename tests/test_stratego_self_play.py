@@ -1,0 +1,153 @@
+"""The JAX Stratego actor records what the OpenSpiel game would: observations, legal moves, rewards."""
+
+import jax
+import numpy as np
+import pyspiel
+import pytest
+
+from actors import stratego_self_play
+from games import openspiel_io
+from games.stratego import engine, observation, RulesConfig
+from games.stratego.testing import board
+from learners.rnad import config, learning, networks
+
+# Two scouts, a marshal and a flag each: short games with long scout moves.
+BOARD = board({"a1": "F", "b2": "C", "e4": "C", "j1": "L", "a10": "F", "c9": "C", "f7": "C", "j10": "L"})
+
+
+def _actor(game, num_games=6, trajectory_max=40, chunk_size=2, seed=0, features=True):
+  net_cfg = config.NetworkConfig(hidden=(16,))
+  net = networks.for_game(net_cfg, game) if features else networks.mlp(net_cfg, game.num_distinct_actions())
+  params = net.init(jax.random.PRNGKey(3), np.zeros((1, openspiel_io.observation_size(game)), np.float32))
+  actor = stratego_self_play.StrategoSelfPlayActor(game, net, num_games, trajectory_max, chunk_size, seed=seed)
+  return actor, params
+
+
+def _trajectories(actor, params, moves):
+  while actor.moves < moves:
+    actor.run_step(params, version=7)
+  return [jax.tree.map(lambda x, i=i: x[i], c) for c in actor.ready for i in range(len(c.valid))]
+
+
+def test_recorded_games_replay_in_the_openspiel_game_step_for_step():
+  game = pyspiel.load_game("stratego", {"variant": "barrage", "initial_board": BOARD, "history": 2,
+                                        "max_moves": 30})
+  actor, params = _actor(game)
+  keep = observation.informative_features(game.config)  # what the MLP reads, so what the actor stores
+  assert len(keep) == 18 * 100 + 19 + 2 * 6 * 100
+  trajs = _trajectories(actor, params, 400)
+  assert len(trajs) >= 8
+  for tr in trajs:
+    state = game.new_initial_state()
+    steps = int(tr.valid.sum())
+    assert tr.version == 7
+    for t in range(steps):
+      ids = tr.action_ids[t]
+      legal_full = np.zeros(game.num_distinct_actions(), np.float32)
+      legal_full[ids[tr.legal[t] > 0]] = 1
+      np.testing.assert_array_equal(legal_full, state.legal_actions_mask())
+      np.testing.assert_array_equal(tr.obs[t].astype(np.float32), np.asarray(openspiel_io.observe(state))[keep])
+      assert tr.player_id[t] == state.current_player()
+      assert tr.action_oh[t].sum() == 1 and tr.legal[t][tr.action_oh[t] > 0] == 1
+      assert tr.policy[t].sum() == pytest.approx(1.0, abs=1e-5)
+      assert np.all(tr.policy[t][tr.legal[t] == 0] == 0)
+      state.apply_action(int(ids[np.argmax(tr.action_oh[t])]))
+      np.testing.assert_array_equal(tr.rewards[t], state.rewards())
+    assert state.is_terminal() or steps == 40
+    assert not tr.valid[steps:].any() and np.all(tr.action_ids[steps:] == -1)
+
+
+def test_slots_hold_the_legal_actions_in_order_and_nothing_else():
+  game = openspiel_io.load_game("stratego(variant=barrage,deployment=random,history=0)")
+  actor, params = _actor(game, num_games=8, trajectory_max=30, chunk_size=4)
+  trajs = _trajectories(actor, params, 300)
+  k = engine.max_legal_actions(game.config)
+  assert k == 52 and trajs[0].legal.shape == (30, 52)
+  for tr in trajs:
+    for t in range(int(tr.valid.sum())):
+      on = tr.legal[t] > 0
+      n = int(on.sum())
+      assert n >= 1 and on[:n].all() and not on[n:].any()
+      ids = tr.action_ids[t]
+      assert np.all(np.diff(ids[:n]) > 0) and np.all(ids[n:] == -1) and ids[0] >= 40
+
+
+def test_random_setups_differ_and_hold_the_barrage_pieces():
+  game = openspiel_io.load_game("stratego(variant=barrage,deployment=random,history=0)")
+  actor, params = _actor(game, num_games=16, trajectory_max=8, chunk_size=16, features=False)
+  trajs = _trajectories(actor, params, 16 * 8)[:16]
+  first = np.stack([tr.obs[0].astype(np.float32).reshape(-1, 100) for tr in trajs])
+  own = first[:, :12].sum(axis=2)  # own pieces per type, as Red sees them at move 1
+  np.testing.assert_array_equal(own, np.tile([1, 1, 2, 1, 0, 0, 0, 0, 0, 1, 1, 1], (16, 1)))
+  assert len({first[i, :12].tobytes() for i in range(16)}) == 16
+
+
+def test_max_legal_actions_bounds_every_position_of_random_play():
+  cfg = RulesConfig.barrage(history=0)
+  keys = jax.random.split(jax.random.PRNGKey(0), 256)
+  states = jax.vmap(lambda k: engine.init_random(cfg, k))(keys)
+  step = jax.jit(jax.vmap(lambda s, a: engine.step(cfg, s, a)))
+  most = 0
+  for i in range(150):
+    legal = np.asarray(states.legal)
+    most = max(most, int(legal.sum(-1).max()))
+    g = np.random.default_rng(i).gumbel(size=legal.shape)
+    states = step(states, np.argmax(np.where(legal, g, -np.inf), -1))
+  assert 20 < most <= engine.max_legal_actions(cfg) == 52
+  assert engine.max_legal_actions(RulesConfig.classic()) == 8 * 18 + 25 * 4
+
+
+def test_informative_features_drop_only_constant_entries():
+  cfg = RulesConfig.barrage(history=0)
+  keep = observation.informative_features(cfg)
+  assert len(keep) == 18 * 100 + 19
+  keys = jax.random.split(jax.random.PRNGKey(1), 64)
+  states = jax.vmap(lambda k: engine.init_random(cfg, k))(keys)
+  obs = np.asarray(jax.vmap(lambda s: observation.observe(cfg, s, s.player))(states)).reshape(64, -1)
+  dropped = np.setdiff1d(np.arange(obs.shape[1]), keep)
+  planes = obs.reshape(64, -1, 100)
+  # A dropped entry is either the same in every position or a copy of its plane's first square.
+  for j in dropped:
+    p, sq = divmod(j, 100)
+    assert np.all(obs[:, j] == obs[0, j]) or np.all(planes[:, p, sq] == planes[:, p, 0])
+
+
+def test_slots_give_the_same_loss_and_gradients_as_the_full_action_space():
+  rng = np.random.default_rng(0)
+  b, t, a, k = 3, 5, 9, 4
+  legal = np.zeros((b, t, a), np.float32)
+  ids = np.full((b, t, k), -1, np.int32)
+  for i in range(b):
+    for j in range(t):
+      chosen = np.sort(rng.choice(a, size=rng.integers(1, k + 1), replace=False))
+      legal[i, j, chosen] = 1
+      ids[i, j, :len(chosen)] = chosen
+  mu = rng.random((b, t, a)) * legal
+  mu /= mu.sum(-1, keepdims=True)
+  taken = np.asarray([[rng.choice(a, p=mu[i, j]) for j in range(t)] for i in range(b)])
+  action_oh = np.eye(a, dtype=np.float32)[taken]
+  valid = np.ones((b, t), np.float32)
+  valid[0, 3:] = 0
+  rewards = np.zeros((b, t, 2), np.float32)
+  rewards[:, -1] = [[1, -1], [-1, 1], [1, -1]]
+  full = learning.Trajectories(obs=rng.random((b, t, 6)).astype(np.float32), legal=legal,
+                               player_id=np.tile(np.arange(t) % 2, (b, 1)).astype(np.int32), valid=valid,
+                               action_oh=action_oh, policy=mu.astype(np.float32), rewards=rewards,
+                               version=np.zeros(b, np.int32))
+  take = lambda x: np.where(ids >= 0, np.take_along_axis(x, np.maximum(ids, 0), -1), 0)
+  slots = full._replace(legal=take(legal).astype(np.uint8), action_oh=take(action_oh).astype(np.uint8),
+                        policy=take(mu).astype(np.float32), action_ids=ids)
+  cfg = config.RNaDConfig(network=config.NetworkConfig(hidden=(8,)))
+  net = networks.mlp(cfg.network, a)
+  p = net.init(jax.random.PRNGKey(0), full.obs[0])
+  q = jax.tree.map(lambda x: x * 0.5, p)
+
+  def loss(batch):
+    return jax.value_and_grad(learning.loss_fn, has_aux=True)(p, q, p, q, batch, 0.3, False, cfg=cfg, network=net)
+
+  (l_full, m_full), g_full = loss(full)
+  (l_slots, m_slots), g_slots = loss(slots)
+  assert float(l_slots) == pytest.approx(float(l_full), rel=1e-5)
+  for key in m_full:
+    assert float(m_slots[key]) == pytest.approx(float(m_full[key]), rel=1e-4, abs=1e-6), key
+  jax.tree.map(lambda x, y: np.testing.assert_allclose(x, y, rtol=1e-4, atol=1e-6), g_full, g_slots)
