@@ -48,9 +48,10 @@ class BlockKind(enum.Enum):
 class PolicyHead(enum.Enum):
   """How policy logits are read off the features.
 
-  AUTO: SQUARES on a board whose first height*width actions are its squares
-    (Go, tic-tac-toe) for a bidirectional backbone, FLAT otherwise (and for Griffin,
-    whose causal tokens have not seen the squares after them).
+  AUTO: for a bidirectional backbone, FROM_TO where the game has an action ->
+    (from, to) table (Stratego), else SQUARES on a board whose first
+    height*width actions are its squares (Go, tic-tac-toe), else FLAT; always
+    FLAT for Griffin, whose causal tokens have not seen the squares after them.
   FLAT: one linear layer from the pooled features to every action.
   SQUARES: action a < height*width reads token a; the rest (pass) the pool.
   FROM_TO: factorised, as DeepNash: logit(from, to) = from-logit + query(from).key(to);
