@@ -133,6 +133,20 @@ class GriffinConfig:
       raise ValueError("lru_width must be >= 0, num_lru_heads and conv_width >= 1")
 
 
+class MoeDispatch(enum.Enum):
+  """How a routed layer sends tokens to its experts.
+
+  DENSE: every expert runs on every token and the outputs are weighted (zero
+    for experts a token did not choose): exact, at E/k times the active FLOPs.
+  SPARSE: each expert takes at most C = ceil(capacity_factor * k * L / E) of
+    a position's L tokens, gathered into slots (first choices before second
+    ones); a choice past its expert's capacity is dropped (that expert adds
+    nothing to the token). FLOPs scale with capacity_factor * k / E.
+  """
+  DENSE = "dense"
+  SPARSE = "sparse"
+
+
 @dataclasses.dataclass(frozen=True)
 class MoeConfig:
   """Routed feed-forward layers (top-k of E experts).
@@ -143,18 +157,25 @@ class MoeConfig:
     every: layer i (from 0) is routed when (i + 1) % every == 0; 1 routes all.
     expert_ffw_dim: hidden width of one expert; 0 means the model's ffw_dim.
     load_balance_weight: weight a learner should give `NetworkOutput.aux_loss`.
+    dispatch: DENSE or SPARSE (see MoeDispatch); parameters are the same for both.
+    capacity_factor: SPARSE's slots per expert relative to a perfectly even
+      load; E / k never drops a token.
   """
   num_experts: int = 8
   top_k: int = 2
   every: int = 1
   expert_ffw_dim: int = 0
   load_balance_weight: float = 0.01
+  dispatch: MoeDispatch = MoeDispatch.DENSE
+  capacity_factor: float = 1.25
 
   def __post_init__(self):
     if self.num_experts < 1 or not 1 <= self.top_k <= self.num_experts:
       raise ValueError(f"need 1 <= top_k <= num_experts, got top_k={self.top_k}, num_experts={self.num_experts}")
     if self.every < 1 or self.expert_ffw_dim < 0 or self.load_balance_weight < 0:
       raise ValueError("every must be >= 1; expert_ffw_dim and load_balance_weight >= 0")
+    if not self.capacity_factor > 0:
+      raise ValueError(f"capacity_factor must be > 0, got {self.capacity_factor}")
 
 
 @dataclasses.dataclass(frozen=True)
