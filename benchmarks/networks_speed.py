@@ -7,13 +7,17 @@ masked log-softmax, value squared error, MoE load-balancing) are jitted, run
 `--warmup` times (compilation), then `--iters` times with
 `block_until_ready`; the median is reported. Achieved FLOP/s is the counter's
 FLOPs per position times the batch over that time (model FLOPs: matmuls
-only, the backward counted as 2x forward, MoE counting its k active
-experts); MFU divides it by the peak (`--peak-tflops`, or a known GPU's dense
+only, the backward counted as 2x forward, MoE counting the experts its
+dispatch runs: all E on every token for dense, E x capacity slots for
+sparse); MFU divides it by the peak (`--peak-tflops`, or a known GPU's dense
 bf16 peak). On an accelerator the compute dtype defaults to bfloat16.
+`--moe-dispatch dense,sparse` times the MoE backbone both ways (default: the
+preset's dispatch).
 
   python benchmarks/networks_speed.py                           # CPU: tiny and small presets
   python benchmarks/networks_speed.py --presets base --backbones transformer --batch 512   # GPU
   python benchmarks/networks_speed.py --peak-tflops 989 --json out.json
+  python benchmarks/networks_speed.py --backbones moe --presets small --moe-dispatch dense,sparse
 
 Written for the pinned JAX 0.4.34 / Haiku 0.0.16 and for current JAX (0.10+) with the matching Haiku.
 """
@@ -34,7 +38,7 @@ import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 
-from agents.networks import Backbone, DType, NetworkConfig, Preset, counting, make_network  # noqa: E402
+from agents.networks import Backbone, DType, MoeDispatch, NetworkConfig, Preset, counting, make_network  # noqa: E402
 from agents.networks import masked_log_softmax  # noqa: E402
 from agents.networks.model_info import load_game  # noqa: E402
 
@@ -57,6 +61,7 @@ class Result:
   train_flops_per_s: float
   forward_mfu: float | None
   train_mfu: float | None
+  moe_dispatch: str | None = None
 
 
 def detect_peak() -> float | None:
@@ -107,7 +112,19 @@ def measure(config: NetworkConfig, game, batch: int, warmup: int, iters: int, pe
   return Result(backbone=config.backbone.value, preset=preset, dtype=config.dtype.value, batch=batch,
                 params=count.params, flops_forward_per_position=count.flops_forward,
                 forward_s=fwd_s, train_s=train_s, forward_flops_per_s=fwd_rate, train_flops_per_s=train_rate,
-                forward_mfu=fwd_rate / peak if peak else None, train_mfu=train_rate / peak if peak else None)
+                forward_mfu=fwd_rate / peak if peak else None, train_mfu=train_rate / peak if peak else None,
+                moe_dispatch=config.moe.dispatch.value if config.backbone is Backbone.MOE else None)
+
+
+def _moe_variants(config: NetworkConfig, dispatches: str | None, capacity_factor: float | None):
+  """`config`, or for the MoE backbone one config per requested dispatch."""
+  if config.backbone is not Backbone.MOE:
+    return [config]
+  moe = config.moe
+  if capacity_factor is not None:
+    moe = dataclasses.replace(moe, capacity_factor=capacity_factor)
+  names = dispatches.split(",") if dispatches else [moe.dispatch.value]
+  return [dataclasses.replace(config, moe=dataclasses.replace(moe, dispatch=MoeDispatch(n.strip()))) for n in names]
 
 
 def main(argv=None) -> int:
@@ -121,6 +138,9 @@ def main(argv=None) -> int:
   parser.add_argument("--iters", type=int, default=5)
   parser.add_argument("--peak-tflops", type=float, default=None, help="device peak for MFU (default: known GPUs)")
   parser.add_argument("--json", default=None, help="also write the results to this file")
+  parser.add_argument("--moe-dispatch", default=None,
+                      help="comma-separated MoE dispatches to time, e.g. dense,sparse (default: the preset's)")
+  parser.add_argument("--capacity-factor", type=float, default=None, help="sparse MoE capacity factor override")
   args = parser.parse_args(argv)
 
   device = jax.devices()[0]
@@ -134,18 +154,20 @@ def main(argv=None) -> int:
         f"game {args.game}, batch {batch}, dtype {dtype.value}, peak "
         f"{f'{peak / 1e12:.0f} TFLOP/s' if peak else 'unknown (no MFU)'}; median of {args.iters} after "
         f"{args.warmup} warm-up", flush=True)
-  print(f"{'backbone':<12}{'preset':<7}{'params':>13}{'fwd ms':>9}{'fwd TFLOP/s':>13}{'fwd MFU':>9}"
+  print(f"{'backbone':<13}{'preset':<7}{'params':>13}{'fwd ms':>9}{'fwd TFLOP/s':>13}{'fwd MFU':>9}"
         f"{'train ms':>10}{'train TFLOP/s':>15}{'train MFU':>11}{'positions/s':>13}", flush=True)
   results = []
   for backbone in args.backbones.split(","):
     for preset in presets.split(","):
-      config = dataclasses.replace(NetworkConfig.from_preset(backbone.strip(), preset.strip()), dtype=dtype)
-      r = measure(config, game, batch, args.warmup, args.iters, peak, preset.strip())
-      results.append(r)
-      mfu = lambda m: f"{100 * m:.1f}%" if m is not None else "-"
-      print(f"{r.backbone:<12}{r.preset:<7}{r.params:>13,}{1e3 * r.forward_s:>9.2f}"
-            f"{r.forward_flops_per_s / 1e12:>13.3f}{mfu(r.forward_mfu):>9}{1e3 * r.train_s:>10.2f}"
-            f"{r.train_flops_per_s / 1e12:>15.3f}{mfu(r.train_mfu):>11}{batch / r.train_s:>13,.0f}", flush=True)
+      base = dataclasses.replace(NetworkConfig.from_preset(backbone.strip(), preset.strip()), dtype=dtype)
+      for config in _moe_variants(base, args.moe_dispatch, args.capacity_factor):
+        r = measure(config, game, batch, args.warmup, args.iters, peak, preset.strip())
+        results.append(r)
+        mfu = lambda m: f"{100 * m:.1f}%" if m is not None else "-"
+        name = r.backbone + (f"/{r.moe_dispatch}" if r.moe_dispatch else "")
+        print(f"{name:<13}{r.preset:<7}{r.params:>13,}{1e3 * r.forward_s:>9.2f}"
+              f"{r.forward_flops_per_s / 1e12:>13.3f}{mfu(r.forward_mfu):>9}{1e3 * r.train_s:>10.2f}"
+              f"{r.train_flops_per_s / 1e12:>15.3f}{mfu(r.train_mfu):>11}{batch / r.train_s:>13,.0f}", flush=True)
   if args.json:
     tmp = args.json + ".tmp"
     with open(tmp, "w") as f:

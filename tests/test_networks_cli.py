@@ -36,3 +36,9 @@ def test_model_user_mistakes_are_one_line_exit_2(argv, message, capsys):
   assert main.main(["model", "--preset", "tiny", *argv]) == 2
   err = capsys.readouterr().err
   assert message in err and err.count("\n") == 1
+
+
+def test_model_on_stratego_uses_its_from_to_table(capsys):
+  assert main.main(["model", "--backbone", "resnet", "--preset", "tiny", "--game", "stratego(variant=barrage)"]) == 0
+  out = capsys.readouterr().out
+  assert "100 tokens (10x10), 1840 actions, policy head from_to" in out

@@ -1,12 +1,14 @@
 """The counter: parameters equal the initialised tree for every preset; FLOPs by hand and against XLA."""
 
+import dataclasses
+
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pyspiel
 import pytest
 
-from agents.networks import Backbone, NetworkConfig, Preset, counting, make_network, spec_from_game
+from agents.networks import Backbone, MoeDispatch, NetworkConfig, Preset, counting, make_network, spec_from_game
 
 _GAMES = {name: pyspiel.load_game(name) for name in ("go(board_size=9)", "leduc_poker")}
 
@@ -42,6 +44,11 @@ def test_transformer_block_counts_by_hand():
   assert enc.params == 3 * 32 + 32 + 9 * 32 and enc.flops == 2 * 9 * 3 * 32
 
 
+def _moe(preset: str, dispatch: MoeDispatch, **moe) -> NetworkConfig:
+  config = NetworkConfig.from_preset("moe", preset)
+  return dataclasses.replace(config, moe=dataclasses.replace(config.moe, dispatch=dispatch, **moe))
+
+
 def test_moe_counts_active_experts():
   config = NetworkConfig.from_preset("moe", "tiny")  # 4 experts, top 2, every layer routed
   c = counting.count(config, pyspiel.load_game("tic_tac_toe"))
@@ -49,6 +56,20 @@ def test_moe_counts_active_experts():
   expert = 3 * 32 * 64
   assert block.params - block.active_params == 2 * expert
   assert c.params > c.active_params
+
+
+@pytest.mark.parametrize("dispatch,factor,slots", [
+    (MoeDispatch.DENSE, 1.25, 9),    # every expert on all 9 tokens
+    (MoeDispatch.SPARSE, 1.25, 6),   # ceil(1.25 * 2 * 9 / 4) = 6 slots per expert
+    (MoeDispatch.SPARSE, 0.5, 3),    # ceil(2.25)
+    (MoeDispatch.SPARSE, 2.0, 9),    # E / k: as many slots as tokens
+])
+def test_moe_flops_follow_the_dispatch(dispatch, factor, slots):
+  """Tiny MoE on tic-tac-toe: attention as the transformer's, a 32x4 router, 4 experts on `slots` tokens each."""
+  c = counting.count(_moe("tiny", dispatch, capacity_factor=factor), pyspiel.load_game("tic_tac_toe"))
+  block = {l.name: l for l in c.layers}["block_0"]
+  assert block.flops == 55296 + 10368 + 2 * 9 * 32 * 4 + 4 * slots * 2 * 3 * 32 * 64
+  assert block.params == 3072 + 128 + 32 * 4 + 4 * 3 * 32 * 64  # the dispatch changes no parameter
 
 
 def _xla_flops(config, game) -> float:
@@ -72,3 +93,12 @@ def test_forward_flops_agree_with_xla_cost_analysis(backbone, low, high):
   game = _GAMES["go(board_size=9)"]
   ratio = _xla_flops(config, game) / counting.count(config, game).flops_forward
   assert low <= ratio <= high
+
+
+@pytest.mark.parametrize("dispatch", list(MoeDispatch))
+def test_moe_forward_flops_agree_with_xla_cost_analysis(dispatch):
+  """Dense runs 8 experts on all 81 tokens, sparse 8 x 26 slots; the gathers add no FLOPs."""
+  config = _moe("small", dispatch)
+  game = _GAMES["go(board_size=9)"]
+  ratio = _xla_flops(config, game) / counting.count(config, game).flops_forward
+  assert 1.0 <= ratio <= 1.05

@@ -1,7 +1,7 @@
 """Policy/value networks: LM backbones (Gemma, Griffin, MoE), a ResNet baseline, encoders and heads."""
 
 from agents.networks.config import (AttentionConfig, AttentionKind, Backbone, BlockKind, DType,
-                                    EncoderConfig, GriffinConfig, HeadConfig, MoeConfig,
+                                    EncoderConfig, GriffinConfig, HeadConfig, MoeConfig, MoeDispatch,
                                     NetworkConfig, PolicyHead, Preset)
 from agents.networks.counting import LayerCount, ModelCount, count
 from agents.networks.encoders import GameSpec, spec_from_game
@@ -10,7 +10,7 @@ from agents.networks.heads import masked_log_softmax
 
 __all__ = [
     "AttentionConfig", "AttentionKind", "Backbone", "BlockKind", "DType", "EncoderConfig",
-    "GameSpec", "GriffinConfig", "GriffinState", "HeadConfig", "LayerCount", "ModelCount", "MoeConfig", "Network",
-    "NetworkConfig", "NetworkOutput", "PolicyHead", "Preset", "count", "make_network",
+    "GameSpec", "GriffinConfig", "GriffinState", "HeadConfig", "LayerCount", "ModelCount", "MoeConfig",
+    "MoeDispatch", "Network", "NetworkConfig", "NetworkOutput", "PolicyHead", "Preset", "count", "make_network",
     "masked_log_softmax", "spec_from_game",
 ]

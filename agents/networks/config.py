@@ -48,9 +48,10 @@ class BlockKind(enum.Enum):
 class PolicyHead(enum.Enum):
   """How policy logits are read off the features.
 
-  AUTO: SQUARES on a board whose first height*width actions are its squares
-    (Go, tic-tac-toe) for a bidirectional backbone, FLAT otherwise (and for Griffin,
-    whose causal tokens have not seen the squares after them).
+  AUTO: for a bidirectional backbone, FROM_TO where the game has an action ->
+    (from, to) table (Stratego), else SQUARES on a board whose first
+    height*width actions are its squares (Go, tic-tac-toe), else FLAT; always
+    FLAT for Griffin, whose causal tokens have not seen the squares after them.
   FLAT: one linear layer from the pooled features to every action.
   SQUARES: action a < height*width reads token a; the rest (pass) the pool.
   FROM_TO: factorised, as DeepNash: logit(from, to) = from-logit + query(from).key(to);
@@ -132,6 +133,20 @@ class GriffinConfig:
       raise ValueError("lru_width must be >= 0, num_lru_heads and conv_width >= 1")
 
 
+class MoeDispatch(enum.Enum):
+  """How a routed layer sends tokens to its experts.
+
+  DENSE: every expert runs on every token and the outputs are weighted (zero
+    for experts a token did not choose): exact, at E/k times the active FLOPs.
+  SPARSE: each expert takes at most C = ceil(capacity_factor * k * L / E) of
+    a position's L tokens, gathered into slots (first choices before second
+    ones); a choice past its expert's capacity is dropped (that expert adds
+    nothing to the token). FLOPs scale with capacity_factor * k / E.
+  """
+  DENSE = "dense"
+  SPARSE = "sparse"
+
+
 @dataclasses.dataclass(frozen=True)
 class MoeConfig:
   """Routed feed-forward layers (top-k of E experts).
@@ -142,18 +157,25 @@ class MoeConfig:
     every: layer i (from 0) is routed when (i + 1) % every == 0; 1 routes all.
     expert_ffw_dim: hidden width of one expert; 0 means the model's ffw_dim.
     load_balance_weight: weight a learner should give `NetworkOutput.aux_loss`.
+    dispatch: DENSE or SPARSE (see MoeDispatch); parameters are the same for both.
+    capacity_factor: SPARSE's slots per expert relative to a perfectly even
+      load; E / k never drops a token.
   """
   num_experts: int = 8
   top_k: int = 2
   every: int = 1
   expert_ffw_dim: int = 0
   load_balance_weight: float = 0.01
+  dispatch: MoeDispatch = MoeDispatch.DENSE
+  capacity_factor: float = 1.25
 
   def __post_init__(self):
     if self.num_experts < 1 or not 1 <= self.top_k <= self.num_experts:
       raise ValueError(f"need 1 <= top_k <= num_experts, got top_k={self.top_k}, num_experts={self.num_experts}")
     if self.every < 1 or self.expert_ffw_dim < 0 or self.load_balance_weight < 0:
       raise ValueError("every must be >= 1; expert_ffw_dim and load_balance_weight >= 0")
+    if not self.capacity_factor > 0:
+      raise ValueError(f"capacity_factor must be > 0, got {self.capacity_factor}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -208,7 +230,8 @@ _GRIFFIN = {
     Preset.BASE: (768, 12, 2304, 12, 1, 64, 256),
     Preset.LARGE: (1024, 24, 3072, 16, 1, 64, 512),
 }
-# (experts, k, every)
+# (experts, k, every); presets dispatch sparsely (capacity factor 1.25): on a shared 2-core CPU the small
+# preset's forward and train steps were 2-6x faster than dense (benchmarks/networks_speed.py --moe-dispatch).
 _MOE = {
     Preset.TINY: (4, 2, 1),
     Preset.SMALL: (8, 2, 2),
@@ -270,7 +293,7 @@ class NetworkConfig:
       moe = MoeConfig()
       if backbone is Backbone.MOE:
         experts, k, every = _MOE[preset]
-        moe = MoeConfig(num_experts=experts, top_k=k, every=every)
+        moe = MoeConfig(num_experts=experts, top_k=k, every=every, dispatch=MoeDispatch.SPARSE)
       griffin = GriffinConfig(num_lru_heads=heads)
       cfg = cls(backbone=backbone, width=width, depth=depth, ffw_dim=ffw,
                 attention=attention, griffin=griffin, moe=moe)

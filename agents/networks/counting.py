@@ -6,8 +6,11 @@ convention of Kaplan et al. and PaLM's model-FLOPs utilisation: dense layers,
 attention scores and weighted values (over every key the implementation
 scores: all L tokens for the transformer, L plus the `window`-slot cache for
 Griffin), convolutions, the RG-LRU gates. Norms, activations and the scan's
-elementwise work are left out. A routed layer counts its k active experts,
-not the E the dense implementation computes. The backward pass is counted as
+elementwise work are left out. A routed layer counts the expert work its
+dispatch does: DENSE runs all E experts on every token, SPARSE runs each
+expert on its C slots per position (E * C, about capacity_factor * k tokens'
+worth per token); `active_params` still counts the k experts a token uses.
+The gathers of SPARSE dispatch are not FLOPs. The backward pass is counted as
 twice the forward, so forward+backward is 3x forward.
 """
 
@@ -16,8 +19,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from agents.networks import encoders, heads, resnet
-from agents.networks.config import Backbone, BlockKind, NetworkConfig, PolicyHead
+from agents.networks import encoders, heads, moe, resnet
+from agents.networks.config import Backbone, BlockKind, MoeDispatch, NetworkConfig, PolicyHead
 
 
 @dataclasses.dataclass(frozen=True)
@@ -84,12 +87,17 @@ def _transformer_block(c: NetworkConfig, i: int, length: int) -> LayerCount:
       f", window {a.window})" if kind == "local" else ")")
   if c.is_moe_layer(i):
     m = c.moe
-    expert_p, expert_f = _geglu(d, c.expert_ffw_dim, length)
+    expert_p, _ = _geglu(d, c.expert_ffw_dim, length)
     router = d * m.num_experts
     params = norms + attn_p + router + m.num_experts * expert_p
     active = norms + attn_p + router + m.top_k * expert_p
-    flops = attn_f + 2 * length * router + m.top_k * expert_f
-    return LayerCount(f"block_{i}", f"{desc} + moe {m.top_k} of {m.num_experts} x ffw {c.expert_ffw_dim}",
+    if m.dispatch is MoeDispatch.SPARSE:
+      slots = moe.capacity(length, m.num_experts, m.top_k, m.capacity_factor)
+      how = f"sparse, {slots} slots each"
+    else:
+      slots, how = length, "dense"
+    flops = attn_f + 2 * length * router + m.num_experts * _geglu(d, c.expert_ffw_dim, slots)[1]
+    return LayerCount(f"block_{i}", f"{desc} + moe {m.top_k} of {m.num_experts} x ffw {c.expert_ffw_dim} ({how})",
                       params, flops, active)
   ffw_p, ffw_f = _geglu(d, c.ffw_dim, length)
   return LayerCount(f"block_{i}", f"{desc} + geglu {c.ffw_dim}", norms + attn_p + ffw_p, attn_f + ffw_f)

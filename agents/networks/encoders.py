@@ -30,8 +30,10 @@ class GameSpec:
     observation_shape: OpenSpiel's observation tensor shape.
     num_actions: OpenSpiel's number of distinct actions.
     action_from_to: for factorised heads, each action's (from, to) token
-      indices; (-1, -1) for an action that is not a move between squares (it
-      is read from the pooled features). None where the game has no table.
+      indices (a board's tokens are its squares in row-major order: token
+      r * width + c is `observation[:, r, c]`); (-1, -1) for an action that is
+      not a move between squares (it is read from the pooled features). None
+      where the game has no table.
   """
   name: str
   observation_shape: tuple[int, ...]
@@ -41,8 +43,14 @@ class GameSpec:
   def __post_init__(self):
     if self.num_actions < 1 or not self.observation_shape or min(self.observation_shape) < 1:
       raise ValueError(f"bad game spec: observation {self.observation_shape}, {self.num_actions} actions")
-    if self.action_from_to is not None and len(self.action_from_to) != self.num_actions:
-      raise ValueError(f"action_from_to has {len(self.action_from_to)} rows for {self.num_actions} actions")
+    if self.action_from_to is not None:
+      if len(self.action_from_to) != self.num_actions:
+        raise ValueError(f"action_from_to has {len(self.action_from_to)} rows for {self.num_actions} actions")
+      table = np.asarray(self.action_from_to).reshape(-1, 2)
+      not_move = np.any(table < 0, axis=1)
+      squares = int(np.prod(self.observation_shape[1:])) if self.is_board else np.inf
+      if np.any(table[not_move] != -1) or np.any(table[~not_move] >= squares):
+        raise ValueError(f"action_from_to rows must be (-1, -1) or two token indices below {squares}")
 
   @property
   def is_board(self) -> bool:
@@ -63,13 +71,25 @@ class GameSpec:
     return rows * cols
 
 
-def spec_from_game(game: Any, action_from_to=None) -> GameSpec:
-  """The GameSpec of an OpenSpiel game (a `pyspiel.Game`), or `game` itself if already a GameSpec."""
+def spec_from_game(game: Any, action_from_to=None, observation_shape=None) -> GameSpec:
+  """The GameSpec of an OpenSpiel game (a `pyspiel.Game`), or `game` itself if already a GameSpec.
+
+  Args:
+    game: the game.
+    action_from_to: each action's (from, to) token, [num_actions, 2]; by
+      default the game's own `action_from_to()` where it has one (Stratego's
+      does), else None.
+    observation_shape: the input's shape, by default OpenSpiel's observation
+      tensor's (R-NaD passes the information-state tensor's).
+  """
   if isinstance(game, GameSpec):
     return game
+  if action_from_to is None and callable(getattr(game, "action_from_to", None)):
+    action_from_to = game.action_from_to()
   table = None if action_from_to is None else tuple((int(f), int(t)) for f, t in action_from_to)
+  shape = game.observation_tensor_shape() if observation_shape is None else observation_shape
   return GameSpec(name=game.get_type().short_name,
-                  observation_shape=tuple(int(s) for s in game.observation_tensor_shape()),
+                  observation_shape=tuple(int(s) for s in shape),
                   num_actions=int(game.num_distinct_actions()),
                   action_from_to=table)
 

@@ -27,12 +27,18 @@ def resolve_policy_head(config: HeadConfig, spec: GameSpec, num_tokens: int, cau
     num_tokens: tokens per position.
     causal: the backbone reads a move's tokens in order (Griffin), so square
       i's token has not seen the squares after it; AUTO then picks FLAT, which
-      reads the pool of all tokens.
+      reads the pool of all tokens. Otherwise AUTO picks FROM_TO where the
+      game has an action -> (from, to) table (Stratego), SQUARES where its
+      first actions are its squares (Go), FLAT for the rest.
   """
   kind = config.policy
   squares_fit = spec.is_board and spec.num_actions >= num_tokens
   if kind is PolicyHead.AUTO:
-    return PolicyHead.SQUARES if squares_fit and not causal else PolicyHead.FLAT
+    if causal:
+      return PolicyHead.FLAT
+    if spec.action_from_to is not None:
+      return PolicyHead.FROM_TO
+    return PolicyHead.SQUARES if squares_fit else PolicyHead.FLAT
   if kind is PolicyHead.SQUARES and not squares_fit:
     raise ValueError(f"a SQUARES head needs a board game (planes x height x width) with an action per square; "
                      f"{spec.name} has observation {list(spec.observation_shape)} and {spec.num_actions} actions")

@@ -39,7 +39,8 @@ class TransformerBlock(hk.Module):
     aux = jnp.zeros((), jnp.float32)
     y = layers.RMSNorm(name="pre_ffw_norm")(x)
     if c.is_moe_layer(self.layer):
-      y, aux = moe_lib.MoeFeedForward(c.moe.num_experts, c.moe.top_k, c.expert_ffw_dim, name="moe")(y)
+      y, aux = moe_lib.MoeFeedForward(c.moe.num_experts, c.moe.top_k, c.expert_ffw_dim, dispatch=c.moe.dispatch,
+                                      capacity_factor=c.moe.capacity_factor, name="moe")(y)
     else:
       y = layers.GeGLU(c.ffw_dim, name="mlp")(y)
     if c.post_norm:

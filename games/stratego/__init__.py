@@ -3,7 +3,9 @@
 The rules engine: `init_deployment` / `init_from_board` / `init_random`, `step`,
 `deploy_setup`, `legal_action_mask`, `observe`, `is_terminal`, `returns`, all
 pure functions of one game taking a static `RulesConfig`; batch them with
-`jax.vmap`. Importing this package registers the OpenSpiel game `stratego`.
+`jax.vmap`. `action_from_to()` maps each action to its (from, to) squares in the
+observation, for a network's factorised policy head. Importing this package
+registers the OpenSpiel game `stratego`.
 """
 
 from games.stratego.config import RulesConfig
@@ -21,6 +23,7 @@ from games.stratego.notation import format_board
 from games.stratego.notation import parse_board
 from games.stratego.notation import parse_square
 from games.stratego.notation import square_name
+from games.stratego.observation import action_from_to
 from games.stratego.observation import num_planes
 from games.stratego.observation import observe
 from games.stratego.openspiel_game import StrategoGame

@@ -24,6 +24,12 @@ observing player's own frame (its home rows at the bottom, see `engine`):
 Enemy planes stay empty during deployment: a player never sees where the
 other puts its pieces until play begins. Nothing here depends on hidden
 information: enemy piece types show only once revealed.
+
+Plane p's square s (in the observer's frame, index (rank - 1) * 10 + file) is
+`planes[p].reshape(100)[s]`, i.e. `planes[p, rank - 1, file]`: row 0 is the
+observer's first rank. Actions are in the acting player's frame too, so
+`action_from_to()` gives each move's squares as indices into the acting
+player's own observation.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from games.stratego import _tables as T
 from games.stratego import engine
 from games.stratego import pieces as P
 from games.stratego.config import RulesConfig
@@ -106,6 +113,21 @@ def observe(config: RulesConfig, state: engine.State, player) -> jax.Array:
     planes.append(hist)
   out = jnp.concatenate([jnp.asarray(p, jnp.float32).reshape(-1, 100) for p in planes], 0)
   return out.reshape(-1, 10, 10)
+
+
+def action_from_to() -> np.ndarray:
+  """int32[NUM_ACTIONS, 2]: each action's (from, to) square in the acting player's observation.
+
+  The squares index the observation's 100 squares row-major
+  (`planes.reshape(-1, 100)[:, s]`), which is the order a network reads a
+  [planes, 10, 10] board as tokens. Deployment actions (0..39) are not moves
+  between squares and get (-1, -1).
+  """
+  table = np.full((engine.NUM_ACTIONS, 2), -1, np.int32)
+  src = np.repeat(np.arange(T.NUM_SQUARES, dtype=np.int32), T.NUM_LINE_TARGETS)
+  table[T.NUM_DEPLOY_ACTIONS:, 0] = src
+  table[T.NUM_DEPLOY_ACTIONS:, 1] = T.TARGET.reshape(-1)
+  return table
 
 
 @functools.partial(jax.jit, static_argnums=0)

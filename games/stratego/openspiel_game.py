@@ -122,6 +122,11 @@ class StrategoGame(pyspiel.Game):
   def new_initial_state(self):
     return StrategoState(self)
 
+  def action_from_to(self) -> np.ndarray:
+    """int32[num_distinct_actions, 2]: each action's (from, to) square in the observation tensor's
+    square order, (-1, -1) for deployment; see `observation.action_from_to`."""
+    return observation.action_from_to()
+
   def make_py_observer(self, iig_obs_type=None, params=None):
     if params:
       raise ValueError(f"observation parameters not supported; got {params}")

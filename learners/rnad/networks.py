@@ -72,9 +72,10 @@ def lm_backbone(cfg: config_lib.NetworkConfig, game) -> Network:
   from agents import networks as lm
   from games import openspiel_io
   num_actions = game.num_distinct_actions()
-  # R-NaD feeds the information-state tensor where a game has one (see openspiel_io.observe).
-  spec = lm.GameSpec(name=game.get_type().short_name, num_actions=num_actions,
-                     observation_shape=openspiel_io.observation_shape(game))
+  # R-NaD feeds the information-state tensor where a game has one (see openspiel_io.observe). A game's
+  # action -> (from, to) table (Stratego's) indexes its squares, which its information-state tensor
+  # shares with its observation tensor; with it the AUTO head is the factorised FROM_TO one.
+  spec = lm.spec_from_game(game, observation_shape=openspiel_io.observation_shape(game))
   net = lm.make_network(lm.NetworkConfig.from_preset(cfg.backbone.value, cfg.preset), spec)
 
   def flat(obs):
