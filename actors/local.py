@@ -213,7 +213,9 @@ def train(cfg: TrainConfig, run_dir: str | pathlib.Path, resume: bool = False, p
       p.start()
 
   evaluate_fn = evaluator(game) if evaluator is not None else None
-  policy_fn = learning.make_policy_fn(net)
+  # What is evaluated is what is exported: post-processed when `finetune.at_eval` says so.
+  finetune = cfg.learner.finetune
+  policy_fn = learning.make_policy_fn(net, finetune if finetune.at_eval else None)
   writer = MetricsWriter(run_dir)
   summary: dict[str, Any] = {"game": cfg.game, "start_step": start_step}
   t0 = time.time()

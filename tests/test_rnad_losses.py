@@ -1,5 +1,6 @@
 """R-NaD's losses and transforms against numbers worked out by hand on tiny inputs."""
 
+import dataclasses
 import math
 
 import jax
@@ -175,3 +176,37 @@ def test_v_trace_rho_cutoff(rho, want):
   v_target, _, _ = losses.v_trace(jnp.asarray(V), VALID, PLAYER, MU, pi, np.zeros((4, 2), np.float32), ACTION,
                                   REWARD[0], player=0, eta=0.0, rho=rho)
   assert float(v_target[0, 0]) == pytest.approx(want, abs=1e-6)
+
+
+def test_actor_lag_weight_is_min_one_ratio_at_the_action_taken():
+  pi = jnp.array([[0.2, 0.8], [0.2, 0.8], [0.5, 0.5]])
+  mu = jnp.array([[0.4, 0.6], [0.4, 0.6], [0.0, 0.0]])
+  taken = jnp.array([[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]])  # the last step is after the end
+  np.testing.assert_allclose(losses.actor_lag_weight(pi, mu, taken), [[0.5], [1.0], [1.0]])
+
+
+def test_correct_actor_lag_scales_the_neurd_loss_by_the_weights():
+  from learners.rnad import config, learning, networks
+  cfg = config.RNaDConfig(network=config.NetworkConfig(hidden=(4,)))
+  net = networks.mlp(cfg.network, 2)
+  obs = np.eye(3, 5, dtype=np.float32)[None]
+  params = net.init(jax.random.PRNGKey(0), obs[0])
+  params = {**params, "policy": jax.tree.map(jnp.zeros_like, params["policy"])}  # pi = (1/2, 1/2) everywhere
+  taken = np.array([[[1, 0], [0, 1], [1, 0]]], np.float32)
+  batch = learning.Trajectories(
+      obs=obs, legal=np.ones((1, 3, 2), np.float32), player_id=np.array([[0, 1, 0]], np.int32),
+      valid=np.ones((1, 3), np.float32), action_oh=taken, policy=np.full((1, 3, 2), 0.5, np.float32),
+      rewards=np.array([[[0, 0], [0, 0], [1, -1]]], np.float32), version=np.zeros(1, np.int32))
+
+  def nerd(batch, correct):  # the NeuRD loss's gradient on the policy head's bias
+    c = dataclasses.replace(cfg, correct_actor_lag=correct)
+    loss = lambda p: learning.loss_fn(p, params, params, params, batch, 1.0, False, cfg=c, network=net)[1]
+    return np.asarray(jax.grad(lambda p: loss(p)["loss_nerd"])(params)["policy"]["b"])
+
+  # Acting with the learner's own policy: every weight is 1.
+  assert np.abs(nerd(batch, False)).max() > 1e-3
+  np.testing.assert_allclose(nerd(batch, True), nerd(batch, False), rtol=1e-6)
+  # Acting deterministically (mu = 1 at the action taken, pi = 1/2): every weight is 1/2.
+  greedy = batch._replace(policy=taken)
+  assert np.abs(nerd(greedy, False)).max() > 1e-3
+  np.testing.assert_allclose(nerd(greedy, True), 0.5 * nerd(greedy, False), rtol=1e-6)

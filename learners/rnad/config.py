@@ -150,9 +150,10 @@ class RNaDConfig:
     c_vtrace: v-trace's trace cutoff c (1, per the authors).
     rho_vtrace: v-trace's value cutoff rho (inf, per the authors; the paper's 1 was a typo).
     target_network_avg: the target network moves this fraction towards the online one per step.
-    correct_actor_lag: weight the NeuRD advantage by min(1, pi/mu), the ratio of
-      the learner's policy to the one that acted, for the action taken's
-      information state (the reference assumed on-policy actors and used 1).
+    correct_actor_lag: also weight each step's NeuRD advantages by min(1,
+      pi(a)/mu(a)) for the action a taken, pi the learner's policy and mu the
+      acting one. Off by default, as in the reference (weight 1): v-trace's
+      targets already correct for the lag through pi/mu.
     seed: seed of the learner's PRNG (initial parameters).
     entropy_schedule, neurd, adam, finetune, network: see their classes.
   """
@@ -163,7 +164,7 @@ class RNaDConfig:
   c_vtrace: float = 1.0
   rho_vtrace: float = math.inf
   target_network_avg: float = 0.001
-  correct_actor_lag: bool = True
+  correct_actor_lag: bool = False
   seed: int = 42
   entropy_schedule: EntropyScheduleConfig = EntropyScheduleConfig()
   neurd: NeurdConfig = NeurdConfig()

@@ -126,8 +126,12 @@ def loss_fn(params, params_target, params_reg, params_reg_prev, batch: Trajector
     masks.append(played)
     q_targets.append(q)
   loss_v = losses.value_loss(v, v_targets, masks)
+  is_weights = None
+  if cfg.correct_actor_lag:
+    ratio = losses.actor_lag_weight(pi, batch.policy, batch.action_oh)
+    is_weights = [ratio] * num_players
   loss_nerd = losses.neurd_loss(logits, pi, q_targets, batch.valid, batch.player_id, batch.legal,
-                                beta=cfg.neurd.beta, clip=cfg.neurd.clip)
+                                beta=cfg.neurd.beta, clip=cfg.neurd.clip, is_weights=is_weights)
   entropy = -jnp.sum(pi * log_pi, axis=-1)
   metrics = {"loss_v": loss_v, "loss_nerd": loss_nerd,
              "policy_entropy": losses.masked_mean(entropy, batch.valid),

@@ -183,6 +183,18 @@ def apply_force_with_threshold(logits: chex.Array, force: chex.Array, threshold:
   return logits * lax.stop_gradient(clipped)
 
 
+def actor_lag_weight(pi: chex.Array, mu: chex.Array, action_oh: chex.Array) -> chex.Array:
+  """min(1, pi(a) / mu(a)) for the action a taken at each step, gradient stopped; [..., 1].
+
+  1 where no action was taken (steps after the end).
+  """
+  pi_a = jnp.sum(pi * action_oh, axis=-1, keepdims=True)
+  mu_a = jnp.sum(mu * action_oh, axis=-1, keepdims=True)
+  taken = jnp.sum(action_oh, axis=-1, keepdims=True) > 0
+  ratio = jnp.where(taken, pi_a / jnp.where(taken, mu_a, 1.0), 1.0)
+  return lax.stop_gradient(jnp.minimum(1.0, ratio))
+
+
 def neurd_loss(logits: chex.Array, policy: chex.Array, q_targets: list[chex.Array], valid: chex.Array,
                player_id: chex.Array, legal: chex.Array, beta: float, clip: float,
                is_weights: list[chex.Array] | None = None) -> chex.Array:
