@@ -14,10 +14,10 @@ from typing import Callable
 import numpy as np
 import pyspiel
 
+from actors.trajectory_buffer import TrajectoryBuffer
 from core import interfaces
 from games.openspiel_io import (check_game, load_game, observation_size, observe, play_chance,  # noqa: F401
                                 sample_actions)
-from learners.rnad.learning import Trajectories
 
 PolicyFn = Callable[[object, np.ndarray, np.ndarray], np.ndarray]
 
@@ -40,12 +40,11 @@ class SelfPlayActor(interfaces.Actor):
     check_game(game)
     self.game = game
     self._policy_fn = policy_fn
-    self._n, self._t_max, self._chunk = num_games, trajectory_max, chunk_size
-    self._replay = replay
+    self._n, self._t_max = num_games, trajectory_max
     self._rng = np.random.default_rng(seed)
     obs_size, num_actions = observation_size(game), game.num_distinct_actions()
     n, t = num_games, trajectory_max
-    self._buf = {
+    self._buf = TrajectoryBuffer({
         # float16 halves replay memory (Stratego's inputs are 5,800 numbers a move); the
         # learner computes in float32. Planes of 0/1 and simple fractions stay exact.
         "obs": np.zeros((n, t, obs_size), np.float16),
@@ -57,20 +56,20 @@ class SelfPlayActor(interfaces.Actor):
         "rewards": np.zeros((n, t, game.num_players()), np.float32),
         # Slot k is action k (see `Trajectories.action_ids`).
         "action_ids": np.broadcast_to(np.arange(num_actions, dtype=np.int32), (n, t, num_actions)).copy(),
-    }
-    self._version = np.zeros((n,), np.int32)
-    self._t = np.zeros((n,), np.int64)
+    }, chunk_size, replay)
+    self.ready = self._buf.ready
     self._states = [self._new_game() for _ in range(n)]
-    self._done: list[dict[str, np.ndarray]] = []
-    self.ready: list[Trajectories] = []
-    self.games_finished = 0
     self.moves = 0
+
+  @property
+  def games_finished(self) -> int:
+    return self._buf.games_finished
 
   def _new_game(self) -> pyspiel.State:
     return play_chance(self.game.new_initial_state(), self._rng)
 
   def run_step(self, params, version: int) -> int:
-    n, buf = self._n, self._buf
+    n = self._n
     obs = np.asarray([observe(s) for s in self._states], np.float32)
     legal = np.asarray([s.legal_actions_mask() for s in self._states], np.float32)
     player = np.asarray([s.current_player() for s in self._states], np.int32)
@@ -78,41 +77,15 @@ class SelfPlayActor(interfaces.Actor):
     probs = probs * legal
     probs /= probs.sum(axis=-1, keepdims=True)
     actions = sample_actions(probs, self._rng)
-    rows, t = np.arange(n), self._t
-    fresh = t == 0
-    self._version[fresh] = version
-    buf["obs"][rows, t] = obs
-    buf["legal"][rows, t] = legal
-    buf["player_id"][rows, t] = player
-    buf["valid"][rows, t] = 1.0
-    buf["action_oh"][rows, t] = 0.0
-    buf["action_oh"][rows, t, actions] = 1.0
-    buf["policy"][rows, t] = probs
     for i, state in enumerate(self._states):
       state.apply_action(int(actions[i]))
       play_chance(state, self._rng)
-      buf["rewards"][i, t[i]] = state.rewards()
-    self._t += 1
+    rewards = np.asarray([s.rewards() for s in self._states], np.float32)
+    self._buf.record(np.arange(n), version, actions, obs=obs, legal=legal, player_id=player, policy=probs,
+                     rewards=rewards)
     for i, state in enumerate(self._states):
-      if state.is_terminal() or self._t[i] >= self._t_max:
-        self._finish(i)
+      if state.is_terminal() or self._buf.t[i] >= self._t_max:
+        self._buf.finish(i)
+        self._states[i] = self._new_game()
     self.moves += n
     return n
-
-  def _finish(self, i: int) -> None:
-    episode = {k: v[i].copy() for k, v in self._buf.items()}
-    episode["version"] = self._version[i].copy()
-    self._done.append(episode)
-    for name, v in self._buf.items():
-      if name != "action_ids":
-        v[i] = 0
-    self._t[i] = 0
-    self._states[i] = self._new_game()
-    self.games_finished += 1
-    if len(self._done) >= self._chunk:
-      chunk = Trajectories(**{k: np.stack([e[k] for e in self._done]) for k in Trajectories._fields})
-      self._done = []
-      if self._replay is not None:
-        self._replay.add(chunk)
-      else:
-        self.ready.append(chunk)

@@ -25,12 +25,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from actors.trajectory_buffer import TrajectoryBuffer
 from core import interfaces
 from games.stratego import engine
 from games.stratego import observation
 from games.stratego.openspiel_game import StrategoGame
 from learners.rnad import losses
-from learners.rnad.learning import Trajectories
 from learners.rnad.networks import Network
 
 
@@ -60,8 +60,7 @@ class StrategoSelfPlayActor(interfaces.Actor):
       raise ValueError(f"{game}: the JAX actor needs deployment=random or an initial_board")
     self.game = game
     self._config = game.config
-    self._n, self._t_max, self._chunk = num_games, trajectory_max, chunk_size
-    self._replay = replay
+    self._n, self._t_max = num_games, trajectory_max
     self._reset_every = reset_every
     self._key = jax.random.PRNGKey(seed)
     # Only what the network reads goes to replay (barrage: 1,819 of 5,800 numbers a move).
@@ -71,7 +70,7 @@ class StrategoSelfPlayActor(interfaces.Actor):
     # Legal actions go in k slots (see `Trajectories.action_ids`): 52 for barrage instead of 1,840.
     # Compact dtypes (the learner computes in float32): 0/1 planes and masks are exact in
     # float16/uint8. mu stays float32: a tiny probability rounded to 0 would make pi/mu infinite.
-    self._buf = {
+    self._buf = TrajectoryBuffer({
         "obs": np.zeros((n, t, obs_size), np.float16),
         "legal": np.zeros((n, t, k), np.uint8),
         "player_id": np.zeros((n, t), np.int32),
@@ -80,18 +79,18 @@ class StrategoSelfPlayActor(interfaces.Actor):
         "policy": np.zeros((n, t, k), np.float32),
         "rewards": np.zeros((n, t, 2), np.float32),
         "action_ids": np.full((n, t, k), -1, np.int32),
-    }
-    self._version = np.zeros((n,), np.int32)
-    self._t = np.zeros((n,), np.int64)
+    }, chunk_size, replay)
+    self.ready = self._buf.ready
     self._live = np.ones((n,), bool)  # playing (False: finished, waiting for the next restart)
     self._act = jax.jit(functools.partial(_act, self._config, network.apply, k, features))
     self._restart = jax.jit(functools.partial(_restart, self._config, game.initial_board))
     self._states = self._restart(None, jnp.ones(n, bool), self._next_key())
-    self._done: list[dict[str, np.ndarray]] = []
-    self.ready: list[Trajectories] = []
-    self.games_finished = 0
     self.moves = 0
     self._calls = 0
+
+  @property
+  def games_finished(self) -> int:
+    return self._buf.games_finished
 
   def _next_key(self):
     self._key, key = jax.random.split(self._key)
@@ -102,44 +101,17 @@ class StrategoSelfPlayActor(interfaces.Actor):
     obs, legal, player, slot, probs, rewards, over, ids = jax.device_get(out)
     self._states = states
     live = np.flatnonzero(self._live)
-    t = self._t[live]
-    fresh = live[t == 0]
-    self._version[fresh] = version
-    buf = self._buf
-    buf["obs"][live, t] = obs[live]
-    buf["legal"][live, t] = legal[live]
-    buf["player_id"][live, t] = player[live]
-    buf["valid"][live, t] = 1.0
-    buf["action_oh"][live, t, slot[live]] = 1
-    buf["policy"][live, t] = probs[live]
-    buf["rewards"][live, t] = rewards[live]
-    buf["action_ids"][live, t] = ids[live]
-    self._t[live] += 1
-    for i in live[over[live] | (self._t[live] >= self._t_max)]:
-      self._finish(i)
+    self._buf.record(live, version, slot[live], obs=obs[live], legal=legal[live], player_id=player[live],
+                     policy=probs[live], rewards=rewards[live], action_ids=ids[live])
+    for i in live[over[live] | (self._buf.t[live] >= self._t_max)]:
+      self._buf.finish(i)
+      self._live[i] = False
     self._calls += 1
     if self._calls % self._reset_every == 0 and not self._live.all():
       self._states = self._restart(self._states, jnp.asarray(~self._live), self._next_key())
       self._live[:] = True
     self.moves += len(live)
     return len(live)
-
-  def _finish(self, i: int) -> None:
-    episode = {k: v[i].copy() for k, v in self._buf.items()}
-    episode["version"] = self._version[i].copy()
-    self._done.append(episode)
-    for name, v in self._buf.items():
-      v[i] = -1 if name == "action_ids" else 0
-    self._t[i] = 0
-    self._live[i] = False
-    self.games_finished += 1
-    if len(self._done) >= self._chunk:
-      chunk = Trajectories(**{k: np.stack([e[k] for e in self._done]) for k in Trajectories._fields})
-      self._done = []
-      if self._replay is not None:
-        self._replay.add(chunk)
-      else:
-        self.ready.append(chunk)
 
 
 def _act(config, apply_fn, num_slots, features, params, states: engine.State, key):
