@@ -48,12 +48,15 @@ class ActorConfig:
     chunk_size: finished games written to replay as one item; divides the learner's batch size.
     param_sync_every: moves between two pulls of the latest parameters.
     seed: base seed; actor i uses seed + 1000 * i + the learner step it starts at.
+    pack_games: fill each trajectory row with as many whole games as fit (see
+      `actors.trajectory_buffer`) instead of one game and padding.
   """
   num_actors: int = 2
   games_per_actor: int = 128
   chunk_size: int = 32
   param_sync_every: int = 1
   seed: int = 0
+  pack_games: bool = False
 
   def __post_init__(self):
     if self.num_actors < 1 or self.games_per_actor < 1 or self.chunk_size < 1 or self.param_sync_every < 1:

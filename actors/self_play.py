@@ -29,14 +29,15 @@ class SelfPlayActor(interfaces.Actor):
     game: the OpenSpiel game.
     policy_fn: `(params, obs [N, O], legal [N, A]) -> probs [N, A]`, called once per move.
     num_games: games played at once (N).
-    trajectory_max: steps kept per game (T).
-    chunk_size: finished games written to replay together as one item.
+    trajectory_max: steps kept per row (T).
+    chunk_size: finished rows written to replay together as one item.
     replay: where chunks go (None keeps them in `self.ready` for the caller).
     seed: seed of the actor's sampling and chance.
+    pack: several games per row (see `actors.trajectory_buffer`).
   """
 
   def __init__(self, game: pyspiel.Game, policy_fn: PolicyFn, num_games: int, trajectory_max: int,
-               chunk_size: int, replay: interfaces.Replay | None = None, seed: int = 0):
+               chunk_size: int, replay: interfaces.Replay | None = None, seed: int = 0, pack: bool = False):
     check_game(game)
     self.game = game
     self._policy_fn = policy_fn
@@ -56,7 +57,7 @@ class SelfPlayActor(interfaces.Actor):
         "rewards": np.zeros((n, t, game.num_players()), np.float32),
         # Slot k is action k (see `Trajectories.action_ids`).
         "action_ids": np.broadcast_to(np.arange(num_actions, dtype=np.int32), (n, t, num_actions)).copy(),
-    }, chunk_size, replay)
+    }, chunk_size, replay, pack)
     self.ready = self._buf.ready
     self._states = [self._new_game() for _ in range(n)]
     self.moves = 0
@@ -84,8 +85,12 @@ class SelfPlayActor(interfaces.Actor):
     self._buf.record(np.arange(n), version, actions, obs=obs, legal=legal, player_id=player, policy=probs,
                      rewards=rewards)
     for i, state in enumerate(self._states):
-      if state.is_terminal() or self._buf.t[i] >= self._t_max:
-        self._buf.finish(i)
+      if state.is_terminal():
+        self._buf.end_game(i)
         self._states[i] = self._new_game()
+      elif self._buf.full(i):
+        self._buf.cut(i)
+        if not self._buf.pack:
+          self._states[i] = self._new_game()
     self.moves += n
     return n

@@ -46,16 +46,18 @@ class StrategoSelfPlayActor(interfaces.Actor):
     game: a `stratego(...)` game with `deployment=random` or an `initial_board`.
     network: the policy network (its `apply` runs inside the jitted move).
     num_games: games played at once (N).
-    trajectory_max: steps kept per game (T); a longer game is cut there (the
-      learner then sees no reward for it, as for a draw).
-    chunk_size: finished games written to replay together as one item.
+    trajectory_max: steps kept per row (T); without `pack` a longer game is cut
+      there (the learner then sees no reward for it, as for a draw).
+    chunk_size: finished rows written to replay together as one item.
     replay: where chunks go (None keeps them in `self.ready`).
     seed: seed of sampling and of the random setups.
     reset_every: moves between two restarts of the finished games.
+    pack: several games per row (see `actors.trajectory_buffer`).
   """
 
   def __init__(self, game: StrategoGame, network: Network, num_games: int, trajectory_max: int,
-               chunk_size: int, replay: interfaces.Replay | None = None, seed: int = 0, reset_every: int = 4):
+               chunk_size: int, replay: interfaces.Replay | None = None, seed: int = 0, reset_every: int = 4,
+               pack: bool = False):
     if not supports(game):
       raise ValueError(f"{game}: the JAX actor needs deployment=random or an initial_board")
     self.game = game
@@ -79,7 +81,7 @@ class StrategoSelfPlayActor(interfaces.Actor):
         "policy": np.zeros((n, t, k), np.float32),
         "rewards": np.zeros((n, t, 2), np.float32),
         "action_ids": np.full((n, t, k), -1, np.int32),
-    }, chunk_size, replay)
+    }, chunk_size, replay, pack)
     self.ready = self._buf.ready
     self._live = np.ones((n,), bool)  # playing (False: finished, waiting for the next restart)
     self._act = jax.jit(functools.partial(_act, self._config, network.apply, k, features))
@@ -103,9 +105,13 @@ class StrategoSelfPlayActor(interfaces.Actor):
     live = np.flatnonzero(self._live)
     self._buf.record(live, version, slot[live], obs=obs[live], legal=legal[live], player_id=player[live],
                      policy=probs[live], rewards=rewards[live], action_ids=ids[live])
-    for i in live[over[live] | (self._buf.t[live] >= self._t_max)]:
-      self._buf.finish(i)
-      self._live[i] = False
+    for i in live:
+      if over[i]:
+        self._buf.end_game(i)
+        self._live[i] = False
+      elif self._buf.full(i):
+        self._buf.cut(i)
+        self._live[i] = self._buf.pack  # packed: the game goes on in the emptied row
     self._calls += 1
     if self._calls % self._reset_every == 0 and not self._live.all():
       self._states = self._restart(self._states, jnp.asarray(~self._live), self._next_key())
