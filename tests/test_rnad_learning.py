@@ -146,3 +146,78 @@ def test_exported_lm_backbone_policy_reloads_to_the_same_probabilities(tmp_path)
   np.testing.assert_allclose(policy.probs(obs, legal), want, rtol=1e-6)
   assert policy.step == 7
   np.testing.assert_array_equal(policy.probs(obs, legal)[1:3], [[1, 0], [0, 1]])
+
+
+
+BARRAGE = "stratego(variant=barrage,deployment=random,history=0)"
+
+
+def test_square_features_point_at_each_squares_planes():
+  from games.stratego import RulesConfig, Variant, observation
+  cfg = RulesConfig(variant=Variant.BARRAGE, history=0)
+  keep = observation.informative_features(cfg)
+  squares = observation.square_features(cfg, keep)
+  # Barrage's types (type - 1): bomb 0, spy 1, scout 2, miner 3, general 9, marshal 10, flag 11. Ours on planes
+  # 0-11, our revealed and moved pieces 12, 13, the enemy's revealed types 14 + (type - 1), its unmoved and moved 26, 27.
+  assert squares.shape == (100, 18)
+  name = np.arange(observation.num_planes(cfg) * 100)[keep]  # what each kept entry is: plane * 100 + square
+  np.testing.assert_array_equal(name[squares] % 100, np.repeat(np.arange(100)[:, None], 18, axis=1))
+  np.testing.assert_array_equal(name[squares[0]] // 100, [0, 1, 2, 3, 9, 10, 11, 12, 13, 14, 15, 16, 17, 23, 24, 25,
+                                                            26, 27])
+  np.testing.assert_array_equal(observation.square_features(cfg)[7], np.arange(58) * 100 + 7)
+
+
+def test_from_to_term_adds_query_dot_key_to_each_moves_logit():
+  """Move logits = the linear head + (W_q x_from + b_q + e_q[from] + U_q h) . (same for the key at to) / sqrt(d)."""
+  from games import openspiel_io
+  from games.stratego import observation
+  game = openspiel_io.load_game(BARRAGE)
+  d = 4
+  net = networks.for_game(config.NetworkConfig(hidden=(8,), from_to_dim=d), game)
+  plain = networks.for_game(config.NetworkConfig(hidden=(8,)), game)
+  obs = np.random.default_rng(0).integers(0, 2, (2, 5800)).astype(np.float32)
+  params = net.init(jax.random.PRNGKey(1), obs)
+  params = jax.tree.map(lambda x: x + 0.3 * np.random.default_rng(x.size).normal(size=x.shape), params)
+  logits, value = net.apply(params, obs)
+  base_logits, base_value = plain.apply({k: params[k] for k in ("torso/~/linear_0", "policy", "value")}, obs)
+  np.testing.assert_allclose(value, base_value, rtol=1e-6)
+  np.testing.assert_allclose(logits[:, :40], base_logits[:, :40], rtol=1e-6)  # deployment: no move, no term
+  keep = observation.informative_features(game.config)
+  x = obs[:, keep]
+  h = np.maximum(x @ params["torso/~/linear_0"]["w"] + params["torso/~/linear_0"]["b"], 0)
+  on_square = x[:, observation.square_features(game.config, keep)]  # [2, 100, 18]
+
+  def embed(name):
+    p = params[f"from_to/{name}"]
+    return (on_square @ p["w"] + p["b"] + params["from_to"][f"{name}_square"]
+            + (h @ params[f"from_to/{name}_context"]["w"])[:, None])
+
+  q, k = embed("query"), embed("key")
+  for a in (40, 41, 57, 1000, 1839):
+    src, dst = observation.action_from_to()[a]
+    want = base_logits[:, a] + np.sum(q[:, src] * k[:, dst], axis=-1) / np.sqrt(d)
+    np.testing.assert_allclose(logits[:, a], want, rtol=1e-4, atol=1e-4)
+
+
+def test_from_to_term_needs_a_board_game():
+  import pyspiel
+  with pytest.raises(ValueError, match="from_to_dim"):
+    networks.for_game(config.NetworkConfig(from_to_dim=8), pyspiel.load_game("kuhn_poker"))
+  with pytest.raises(ValueError, match="from_to_dim"):
+    config.NetworkConfig(from_to_dim=-1)
+
+
+def test_exported_policy_keeps_the_from_to_term(tmp_path):
+  from games import openspiel_io
+  from learners.rnad import export
+  game = openspiel_io.load_game(BARRAGE)
+  net_cfg = config.NetworkConfig(hidden=(8,), from_to_dim=4)
+  net = networks.for_game(net_cfg, game)
+  obs = np.random.default_rng(2).integers(0, 2, (3, 5800)).astype(np.float32)
+  legal = np.zeros((3, 1840), np.float32)
+  legal[:, 40:60] = 1
+  params = net.init(jax.random.PRNGKey(4), obs)
+  path = export.export(tmp_path / "policy.npz", params, game=BARRAGE, cfg=config.RNaDConfig(network=net_cfg),
+                       obs_size=5800, num_actions=1840, step=3)
+  want = np.asarray(learning.make_policy_fn(net)(params, obs, legal))
+  np.testing.assert_allclose(export.load(path).probs(obs, legal), want, rtol=1e-6)

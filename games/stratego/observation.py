@@ -71,6 +71,23 @@ def informative_features(config: RulesConfig) -> np.ndarray:
   return np.sort(np.concatenate(idx)).astype(np.int32)
 
 
+def square_features(config: RulesConfig, features: np.ndarray | None = None) -> np.ndarray:
+  """int32[100, C]: where square s's entries of the board planes sit in a flattened observation.
+
+  Row s lists, plane by plane, the index of `planes[p].reshape(100)[s]` for
+  every plane p that `features` (e.g. `informative_features(config)`) keeps
+  whole, as positions within `features`; with `features` None, every plane,
+  as positions in the full observation. Planes that hold one number broadcast
+  over the board are left out when `features` keeps only one square of them.
+  """
+  if features is None:
+    return (np.arange(num_planes(config))[None, :] * 100 + np.arange(100)[:, None]).astype(np.int32)
+  features = np.asarray(features)
+  planes, counts = np.unique(features // 100, return_counts=True)
+  whole = planes[counts == 100]
+  return np.stack([np.searchsorted(features, p * 100 + np.arange(100)) for p in whole], axis=1).astype(np.int32)
+
+
 def observe(config: RulesConfig, state: engine.State, player) -> jax.Array:
   """float32[num_planes(config), 10, 10]: `state` as `player` (0 Red, 1 Blue) sees it."""
   player = jnp.asarray(player, jnp.int32)

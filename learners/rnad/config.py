@@ -126,14 +126,19 @@ class NetworkConfig:
       backbones of `agents.networks`: transformer, moe, griffin, resnet.
     preset: the LM-stack backbone's preset: tiny, small, base or large.
     hidden: widths of the MLP's hidden layers.
+    from_to_dim: width of the MLP's from-square query and to-square key whose
+      dot product adds to each move's logit (Stratego); 0 turns it off.
   """
   backbone: Backbone = Backbone.MLP
   preset: str = "small"
   hidden: tuple[int, ...] = (256, 256)
+  from_to_dim: int = 0
 
   def __post_init__(self):
     if not self.hidden or any(h < 1 for h in self.hidden):
       raise ValueError(f"hidden widths must be positive, got {self.hidden}")
+    if self.from_to_dim < 0:
+      raise ValueError(f"from_to_dim must be >= 0, got {self.from_to_dim}")
     if self.preset not in ("tiny", "small", "base", "large"):
       raise ValueError(f"preset must be tiny, small, base or large, got {self.preset!r}")
 

@@ -26,6 +26,7 @@ def export(path: str | pathlib.Path, params, *, game: str, cfg: config_lib.RNaDC
            num_actions: int, step: int) -> pathlib.Path:
   """Writes `params` of the network `cfg.network` describes as an exported policy (atomically)."""
   meta = {"format": FORMAT, "game": game, "hidden": list(cfg.network.hidden),
+          "from_to_dim": cfg.network.from_to_dim,
           "backbone": cfg.network.backbone.value, "preset": cfg.network.preset, "obs_size": obs_size,
           "num_actions": num_actions, "step": int(step),
           "finetune": dataclasses.asdict(cfg.finetune)}
@@ -54,7 +55,8 @@ def load(path: str | pathlib.Path, post_process: bool | None = None) -> Exported
   if meta.get("format") != FORMAT:
     raise checkpoint.CheckpointError(f"{path} is not an exported R-NaD policy (format {meta.get('format')!r})")
   net_cfg = config_lib.NetworkConfig(backbone=config_lib.Backbone(meta.get("backbone", "mlp")),
-                                     preset=meta.get("preset", "small"), hidden=tuple(meta["hidden"]))
+                                     preset=meta.get("preset", "small"), hidden=tuple(meta["hidden"]),
+                                     from_to_dim=meta.get("from_to_dim", 0))
   net = networks.for_game(net_cfg, openspiel_io.load_game(meta["game"]))
   template = net.init(jax.random.PRNGKey(0), np.zeros((1, meta["obs_size"]), np.float32))
   params, _ = checkpoint.load(path, template)

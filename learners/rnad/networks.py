@@ -34,16 +34,36 @@ class Network:
   features: np.ndarray | None = dataclasses.field(default=None, compare=False)
 
 
-def mlp(cfg: config_lib.NetworkConfig, num_actions: int, features=None) -> Network:
+def mlp(cfg: config_lib.NetworkConfig, num_actions: int, features=None, squares=None, from_to=None) -> Network:
   """A ReLU MLP torso with a linear policy head (num_actions logits) and a linear value head.
 
+  With `cfg.from_to_dim` > 0 (and `squares`, `from_to` given) every move's
+  logit also gets a pairwise term: the dot product of a query read off the
+  square it leaves and a key read off the square it reaches, each a linear map
+  of that square's own inputs plus a learned embedding of the square plus a
+  map of the torso's output. One set of weights scores "this piece onto that
+  square" on every square, which a linear head over the torso has to learn
+  square by square.
+
   Args:
-    cfg: the widths.
+    cfg: the widths (`hidden`, `from_to_dim`).
     num_actions: logits out.
     features: indices of the observation entries the MLP reads (None: all), e.g.
       `games.stratego.observation.informative_features` to skip constant ones.
+    squares: int [S, C]: the indices, in what the MLP reads, of square s's C inputs.
+    from_to: int [num_actions, 2]: each action's (from, to) square, (-1, -1) for an action that is no move.
   """
   features = None if features is None else np.asarray(features, np.int32)
+  pairwise = cfg.from_to_dim > 0
+  if pairwise:
+    if squares is None or from_to is None:
+      raise ValueError("from_to_dim > 0 needs a game with squares and an action -> (from, to) table (Stratego)")
+    squares, from_to = np.asarray(squares, np.int32), np.asarray(from_to, np.int32)
+    moves = np.flatnonzero(from_to[:, 0] >= 0)
+    num_squares = squares.shape[0]
+    pair_index = from_to[moves, 0] * num_squares + from_to[moves, 1]  # into the flat [S * S] pair scores
+    if np.array_equal(moves, np.arange(moves[0], moves[-1] + 1)):
+      moves = slice(int(moves[0]), int(moves[-1]) + 1)  # Stratego's: a slice, not a scatter
 
   def forward(obs):
     if features is not None and obs.shape[-1] != len(features):
@@ -51,10 +71,28 @@ def mlp(cfg: config_lib.NetworkConfig, num_actions: int, features=None) -> Netwo
     torso = hk.nets.MLP(list(cfg.hidden), activate_final=True, name="torso")(obs)
     logits = hk.Linear(num_actions, name="policy")(torso)
     value = hk.Linear(1, name="value")(torso)
+    if pairwise:
+      logits = logits.at[..., moves].add(_pair_scores(cfg.from_to_dim, obs[..., squares], torso)
+                                         .reshape(obs.shape[:-1] + (-1,))[..., pair_index])
     return logits, value
 
   transformed = hk.without_apply_rng(hk.transform(forward))
   return Network(init=transformed.init, apply=transformed.apply, features=features)
+
+
+def _pair_scores(dim: int, square_inputs, torso):
+  """[..., S, S] scores q(from) . k(to) / sqrt(dim) from [..., S, C] square inputs and the [..., H] torso."""
+  num_squares = square_inputs.shape[-2]
+  init = hk.initializers.TruncatedNormal(0.02)
+
+  def embed(name):
+    position = hk.get_parameter(f"{name}_square", (num_squares, dim), init=init)
+    context = hk.Linear(dim, with_bias=False, name=f"{name}_context")(torso)[..., None, :]
+    return hk.Linear(dim, name=name)(square_inputs) + position + context
+
+  with hk.name_scope("from_to"):
+    q, k = embed("query"), embed("key")
+  return jnp.einsum("...fd,...td->...ft", q, k) / np.sqrt(dim)
 
 
 def lm_backbone(cfg: config_lib.NetworkConfig, game) -> Network:
@@ -101,13 +139,16 @@ def for_game(cfg: config_lib.NetworkConfig, game) -> Network:
   """The network `cfg` describes for a pyspiel `game`: what the launcher trains and `export.load` rebuilds.
 
   On Stratego the MLP reads only the observation entries that can vary
-  (`games.stratego.observation.informative_features`).
+  (`games.stratego.observation.informative_features`), and its from-to term
+  (`cfg.from_to_dim`) reads each square's planes among them.
   """
   if cfg.backbone is config_lib.Backbone.MLP:
-    features = None
+    features = squares = from_to = None
     config = getattr(game, "config", None)
     if game.get_type().short_name == "stratego" and config is not None:
       from games.stratego import observation
       features = observation.informative_features(config)
-    return mlp(cfg, game.num_distinct_actions(), features)
+      squares = observation.square_features(config, features)
+      from_to = observation.action_from_to()
+    return mlp(cfg, game.num_distinct_actions(), features, squares, from_to)
   return lm_backbone(cfg, game)
