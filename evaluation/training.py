@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 import pyspiel
 
-from evaluation import nashconv, vs_random
+from evaluation import nashconv, stratego_vs_random, vs_random
 
 # (probs_fn, learner step, final?) -> metrics.
 EvaluateFn = Callable[[nashconv.ProbsFn, int, bool], dict[str, float]]
@@ -26,13 +26,15 @@ def evaluator_for(eval_cfg: Any) -> Callable[[pyspiel.Game], EvaluateFn]:
   """
   def make(game: pyspiel.Game) -> EvaluateFn:
     exact = nashconv.NashConvEvaluator(game) if eval_cfg.nashconv else None
+    # Stratego dealt at random or from a board: the same games on the batched JAX rules, several times faster.
+    match = stratego_vs_random.play_vs_random if stratego_vs_random.supports(game) else vs_random.play_vs_random
 
     def evaluate(probs: nashconv.ProbsFn, step: int, final: bool) -> dict[str, float]:
       out: dict[str, float] = {}
       if exact is not None:
         out["nashconv"] = exact(probs)
       if eval_cfg.vs_random_games and (final or eval_cfg.vs_random_during):
-        res = vs_random.play_vs_random(game, probs, eval_cfg.vs_random_games, seed=step)
+        res = match(game, probs, eval_cfg.vs_random_games, seed=step)
         out.update(win_rate_vs_random=res.win_rate, mean_return_vs_random=res.mean_return)
       return out
     return evaluate

@@ -1,0 +1,52 @@
+"""The batched JAX match against random counts games as the OpenSpiel one does."""
+
+import numpy as np
+import pytest
+
+from evaluation import stratego_vs_random, vs_random
+from games import openspiel_io
+from games.stratego.testing import board, game as board_game
+
+
+def uniform(obs, legal):
+  return legal / legal.sum(axis=-1, keepdims=True)
+
+
+def highest_action(obs, legal):
+  """A deterministic policy: the legal action with the largest id."""
+  probs = np.zeros_like(legal)
+  probs[np.arange(len(legal)), legal.shape[1] - 1 - np.argmax(legal[:, ::-1] > 0, axis=1)] = 1
+  return probs
+
+
+def test_a_side_that_cannot_move_loses_at_its_first_turn():
+  # Red: flag a1, scout e4. Blue: flag a10, bomb j10, nothing that moves. Red moves first, then Blue is stuck
+  # and loses, so the agent wins every game it plays as Red (even games) and loses every one as Blue.
+  g = board_game(board({"a1": "M", "e4": "D", "a10": "Y", "j10": "N"}))
+  res = stratego_vs_random.play_vs_random(g, uniform, num_games=7, seed=3)
+  assert (res.games, res.wins, res.draws, res.losses) == (7, 4, 0, 3)
+  assert res.mean_return == pytest.approx(1 / 7)
+
+
+def test_agrees_with_the_openspiel_match_on_a_small_board():
+  layout = board({"a1": "M", "b2": "D", "e4": "D", "j1": "L", "a10": "Y", "c9": "P", "f7": "P", "j10": "X"})
+  g = board_game(layout, max_moves=30)
+  n = 300
+  jax_res = stratego_vs_random.play_vs_random(g, highest_action, n, seed=1, greedy=True)
+  ref = vs_random.play_vs_random(g, highest_action, n, seed=1, greedy=True)
+  for res in (jax_res, ref):
+    assert res.games == n and res.wins + res.draws + res.losses == n
+  # Same games in distribution: the counts agree within sampling error (4 standard deviations of a difference).
+  for a, b in ((jax_res.wins, ref.wins), (jax_res.draws, ref.draws), (jax_res.losses, ref.losses)):
+    p = (a + b) / (2 * n)
+    assert abs(a - b) / n <= 4 * np.sqrt(2 * p * (1 - p) / n) + 1e-9, (jax_res, ref)
+
+
+def test_random_deployment_games_and_refusal():
+  g = openspiel_io.load_game("stratego(variant=barrage,deployment=random,history=0)")
+  res = stratego_vs_random.play_vs_random(g, uniform, num_games=4, seed=0)
+  assert res.games == 4 and res.wins + res.draws + res.losses == 4
+  assert not stratego_vs_random.supports(openspiel_io.load_game("stratego(variant=barrage,deployment=play)"))
+  with pytest.raises(ValueError, match="initial_board"):
+    stratego_vs_random.play_vs_random(openspiel_io.load_game("stratego(variant=barrage,deployment=play)"),
+                                      uniform, 2)
