@@ -8,8 +8,7 @@ games where it is to move. The games, seats and counting are those of
 `vs_random.play_vs_random` (the agent is Red in even-numbered games), and the
 observations are the OpenSpiel game's (`tests/test_stratego_self_play.py`
 checks the JAX rules against it), so the two give the same win rate in
-expectation; this one plays a thousand barrage games in about a minute on two
-cores instead of several.
+expectation. `benchmarks/stratego_vs_random.py` times the two.
 """
 
 from __future__ import annotations
