@@ -45,7 +45,7 @@ class ActorConfig:
   Attributes:
     num_actors: actor processes started by the local launcher.
     games_per_actor: games each actor plays at once (one network call per move for all).
-    chunk_size: finished games written to replay as one item; divides the learner's batch size.
+    chunk_size: trajectory rows written to replay as one item; divides the learner's batch size.
     param_sync_every: moves between two pulls of the latest parameters.
     seed: base seed; actor i uses seed + 1000 * i + the learner step it starts at.
     pack_games: fill each trajectory row with as many whole games as fit (see

@@ -3,8 +3,9 @@
 Works for any sequential two-player zero-sum OpenSpiel game (Kuhn and Leduc
 poker, Stratego, Go, ...). Each finished game becomes one trajectory of
 `trajectory_max` steps (padded with `valid = 0`; a game that runs longer is cut
-there). Finished trajectories are handed out in chunks of `chunk_size`, ready to
-write to replay as one item.
+there), or with `pack` shares its row with the games before and after it (see
+`actors.trajectory_buffer`). Full rows are handed out in chunks of
+`chunk_size`, ready to write to replay as one item.
 """
 
 from __future__ import annotations

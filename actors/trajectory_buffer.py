@@ -19,12 +19,12 @@ from learners.rnad.learning import Trajectories
 
 
 class TrajectoryBuffer:
-  """N games' trajectories of up to T steps, written a move at a time; finished ones leave in chunks.
+  """N trajectory rows of T steps, written a move at a time; full or finished ones leave in chunks.
 
   Args:
     fields: every `Trajectories` field but `version`, as an [N, T, ...] array
       holding what an unplayed step holds (zeros; -1 for empty action slots).
-      A finished game's rows go back to these contents.
+      A row that leaves goes back to these contents.
     chunk_size: finished rows written to replay together as one item.
     replay: where chunks go (None keeps them in `ready`).
     pack: keep several games in a row (see the module docstring).
@@ -48,7 +48,7 @@ class TrajectoryBuffer:
   def record(self, rows: np.ndarray, version: int, action_slot: np.ndarray, **values: np.ndarray) -> None:
     """Appends one step for the games `rows`: `values[k][j]` is field k of game `rows[j]`.
 
-    Marks the step valid and its `action_slot` taken; a game's first step
+    Marks the step valid and its `action_slot` taken; a row's first step
     records the parameter `version` it was played with.
     """
     t = self.t[rows]

@@ -54,9 +54,9 @@ def play_vs_random(game: StrategoGame, probs_fn: vs_random.ProbsFn, num_games: i
     actions = np.zeros(num_games, np.int32)  # a finished game ignores its action
     agent = ~terminal & (player == seats)
     if agent.any():
-      obs = np.asarray(observe(states))[agent]
-      mask = legal[agent].astype(np.float32)
-      probs = np.asarray(probs_fn(obs, mask), np.float64) * mask
+      # The policy sees every game, so its batch keeps one shape (one compilation); only the agent's rows count.
+      mask = np.where(terminal[:, None], True, legal).astype(np.float32)
+      probs = np.asarray(probs_fn(np.asarray(observe(states)), mask), np.float64)[agent] * mask[agent]
       probs /= probs.sum(axis=-1, keepdims=True)
       actions[agent] = np.argmax(probs, axis=-1) if greedy else openspiel_io.sample_actions(probs, rng)
     other = ~terminal & ~agent
@@ -73,8 +73,12 @@ def _deal(config, initial_board, num_games: int, seed: int) -> engine.State:
   if initial_board is not None:
     one = engine.jit_init_from_board(config, initial_board)
     return jax.tree.map(lambda x: np.repeat(np.asarray(x)[None], num_games, axis=0), one)
-  keys = jax.random.split(jax.random.PRNGKey(seed), num_games)
-  return jax.jit(jax.vmap(functools.partial(engine.init_random, config)))(keys)
+  return _deal_random_fn(config)(jax.random.split(jax.random.PRNGKey(seed), num_games))
+
+
+@functools.lru_cache(maxsize=8)
+def _deal_random_fn(config):
+  return jax.jit(jax.vmap(functools.partial(engine.init_random, config)))
 
 
 @functools.lru_cache(maxsize=8)

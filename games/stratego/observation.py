@@ -74,6 +74,8 @@ def informative_features(config: RulesConfig) -> np.ndarray:
 def square_features(config: RulesConfig, features: np.ndarray | None = None) -> np.ndarray:
   """int32[100, C]: where square s's entries of the board planes sit in a flattened observation.
 
+  `features` must be sorted ascending, as `informative_features` returns them.
+
   Row s lists, plane by plane, the index of `planes[p].reshape(100)[s]` for
   every plane p that `features` (e.g. `informative_features(config)`) keeps
   whole, as positions within `features`; with `features` None, every plane,

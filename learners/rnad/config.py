@@ -127,7 +127,9 @@ class NetworkConfig:
     preset: the LM-stack backbone's preset: tiny, small, base or large.
     hidden: widths of the MLP's hidden layers.
     from_to_dim: width of the MLP's from-square query and to-square key whose
-      dot product adds to each move's logit (Stratego); 0 turns it off.
+      dot product adds to each move's logit (Stratego); 0 turns it off. The
+      LM-stack backbones ignore it: their own from-to head is chosen by
+      `agents.networks`.
   """
   backbone: Backbone = Backbone.MLP
   preset: str = "small"

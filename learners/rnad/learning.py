@@ -1,7 +1,7 @@
 """The R-NaD learner: a small state record and one jitted `update(state, batch) -> (state, metrics)`.
 
 Call sequence:
-  net = networks.mlp(cfg.network, num_actions)
+  net = networks.for_game(cfg.network, game)
   state = init_state(cfg, net, example_obs, jax.random.PRNGKey(cfg.seed))
   update = make_update(cfg, net)            # jitted once
   state, metrics = update(state, batch)     # batch: a `Trajectories` of [B, T, ...] arrays
@@ -34,11 +34,19 @@ class Trajectories(NamedTuple):
   """A batch of self-play trajectories, batch-major: B trajectories of T steps.
 
   obs [B, T, O] float16 or float32 (the network sees float32), legal [B, T, K]
-  0/1 (float32 or uint8), player_id [B, T] int32, valid [B, T] float32 (1 while
-  the game runs), action_oh [B, T, K] 0/1, policy [B, T, K] float32 (mu: what
-  the actor sampled from), rewards [B, T, P] float32 (each player's reward
-  received after the step), version [B] int32 (the parameter version the actor
-  acted with), action_ids [B, T, K] int32 or None.
+  0/1 (float32 or uint8), player_id [B, T] int32, valid [B, T] float32 (1 at a
+  step where a player moved, 0 at padding and between packed games),
+  action_oh [B, T, K] 0/1, policy [B, T, K] float32 (mu: what the actor
+  sampled from), rewards [B, T, P] float32 (each player's reward received
+  after the step), version [B] int32 (the parameter version the actor held at
+  the row's first step, so the oldest in the row), action_ids [B, T, K] int32
+  or None.
+
+  A row holds one game from its first step, or with packing
+  (`actors.trajectory_buffer`) several games one invalid step apart, the
+  first of which may be the end of a game begun in an earlier row. Every
+  loss masks by `valid` and v-trace restarts at an invalid step, so neither
+  form mixes two games.
 
   The K slots of legal, action_oh and policy are the game's A actions
   (K = A) when `action_ids` is None. Otherwise slot k stands for action

@@ -3,7 +3,8 @@
 Shapes (one trajectory unless said otherwise; the learner `jax.vmap`s over the batch):
   T  time steps of a trajectory, interleaving both players' turns;
   A  distinct actions of the game.
-A step is `valid` while the game has not ended; `player_id` says whose turn it was.
+A step is `valid` where a player moved (0 after the game's end, and between two
+games packed into one trajectory); `player_id` says whose turn it was.
 """
 
 from __future__ import annotations

@@ -37,7 +37,7 @@ class Network:
 def mlp(cfg: config_lib.NetworkConfig, num_actions: int, features=None, squares=None, from_to=None) -> Network:
   """A ReLU MLP torso with a linear policy head (num_actions logits) and a linear value head.
 
-  With `cfg.from_to_dim` > 0 (and `squares`, `from_to` given) every move's
+  With `cfg.from_to_dim` > 0 (which needs `squares` and `from_to`) every move's
   logit also gets a pairwise term: the dot product of a query read off the
   square it leaves and a key read off the square it reaches, each a linear map
   of that square's own inputs plus a learned embedding of the square plus a
