@@ -3,8 +3,9 @@
 `vs_random.play_vs_random` drives one pyspiel state per game, and every
 Stratego move there is a separate jitted single-game call. Here all games are
 one batched `games.stratego.State`: each move is one jitted observe and one
-jitted step for every game at once, with the policy called once for all the
-games where it is to move. The games, seats and counting are those of
+jitted step for every game at once, and one policy call on every game (one
+batch shape, so one compilation) whose answers count where the agent is to
+move. The games, seats and counting are those of
 `vs_random.play_vs_random` (the agent is Red in even-numbered games), and the
 observations are the OpenSpiel game's (`tests/test_stratego_self_play.py`
 checks the JAX rules against it), so the two give the same win rate in
