@@ -65,9 +65,7 @@ def play_vs_random(game: StrategoGame, probs_fn: vs_random.ProbsFn, num_games: i
       uniform = legal[other].astype(np.float64)
       actions[other] = openspiel_io.sample_actions(uniform / uniform.sum(axis=-1, keepdims=True), rng)
     states = step(states, actions)
-  returns = np.asarray(states.rewards)[np.arange(num_games), seats]
-  return vs_random.MatchResult(games=num_games, wins=int(np.sum(returns > 0)), draws=int(np.sum(returns == 0)),
-                               losses=int(np.sum(returns < 0)), mean_return=float(np.mean(returns)))
+  return vs_random.MatchResult.from_returns(np.asarray(states.rewards)[np.arange(num_games), seats])
 
 
 def _deal(config, initial_board, num_games: int, seed: int) -> engine.State:

@@ -25,6 +25,12 @@ class MatchResult:
   def win_rate(self) -> float:
     return self.wins / max(self.games, 1)
 
+  @classmethod
+  def from_returns(cls, returns: np.ndarray) -> "MatchResult":
+    """Counts the agent's final returns, one per game (0 for a draw)."""
+    return cls(games=len(returns), wins=int(np.sum(returns > 0)), draws=int(np.sum(returns == 0)),
+               losses=int(np.sum(returns < 0)), mean_return=float(np.mean(returns)))
+
 
 def play_vs_random(game: pyspiel.Game, probs_fn: ProbsFn, num_games: int, seed: int = 0,
                    greedy: bool = False, max_moves: int = 100_000) -> MatchResult:
@@ -68,5 +74,4 @@ def play_vs_random(game: pyspiel.Game, probs_fn: ProbsFn, num_games: int, seed: 
       moves[i] += 1
       openspiel_io.play_chance(states[i], rng)
   returns = np.asarray([s.returns()[seats[i]] if s.is_terminal() else 0.0 for i, s in enumerate(states)])
-  return MatchResult(games=num_games, wins=int(np.sum(returns > 0)), draws=int(np.sum(returns == 0)),
-                     losses=int(np.sum(returns < 0)), mean_return=float(np.mean(returns)))
+  return MatchResult.from_returns(returns)
