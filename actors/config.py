@@ -143,27 +143,29 @@ class TrainConfig:
 
   @classmethod
   def leduc_poker(cls) -> "TrainConfig":
-    """Leduc: a wider network, longer regularisation iterations and a slower target average than Kuhn.
+    """Leduc: a wider network, longer regularisation iterations, a slower target average, packed rows.
 
     The online network's policy is noisy (NashConv 1.0 to 1.6 where its target
     average is at 0.5 to 0.9), so the target network (the evaluated policy and
     the next regularisation policy) averages over about 3,300 learner steps
-    (target_network_avg 0.0003) and each iteration lasts 3,000 steps.
-    Measured niced on the shared 2-core machine (other jobs running, so slow):
-    NashConv 0.64 after 10,000 learner steps (5 minutes); in a 15-minute run
-    (starved to 7-10 learner steps/s for half of it) 0.73 at step 8,000, 0.72
-    at 13,000 and 0.55 at the end (16,702 steps), still falling. The target of
-    0.3 is not met. The former preset (target average 0.001, 1,000-step
-    iterations) wandered between 0.64 and 1.08 from step 2,000 to 25,000.
-    Alternatives that did worse: learning rate 3e-4 (down to 1.0, then up to
-    1.4), 3,000-step iterations with a target average of 0.001 (plateau near
-    0.8), a 64x64 network (0.63 at step 8,000, then up to 0.88), eta 1.0
-    (drifted above 1.4), 1 actor with samples_per_insert 16 (up to 2.2).
+    (target_network_avg 0.0003) and each iteration lasts 3,000 steps. Rows of
+    16 steps hold several whole games (`pack_games`), which halves the
+    learner's steps per second but gave a steadier, lower curve: in 10-minute
+    runs on the quiet 2-core machine NashConv reached 0.46 at step 9,500 and
+    0.40 at 17,000, where one game per 8-step row had its best at 0.47 and
+    wandered between 0.6 and 1.0 after that. The target of 0.3 is not met.
+    Alternatives that did worse, packed: learning rate 5e-4 (0.66 at step
+    9,000, then 0.40-0.52 from 22,000 to 29,700 in 15 minutes), NeuRD beta 3 (0.50-0.52 at steps 13,500-14,500) and beta 6
+    (rose to 1.5-1.8); unpacked: learning rate 3e-4, 3,000-step iterations
+    with a target average of 0.001, a 64x64 network, eta 1.0, 1 actor with
+    samples_per_insert 16. `benchmarks/neurd_beta_floor.py`: beta 2 alone
+    keeps Leduc's NashConv above about 0.16.
     """
     learner = dataclasses.replace(
-        _small_game_learner(trajectory_max=8), network=NetworkConfig(hidden=(128, 128)),
+        _small_game_learner(trajectory_max=16), network=NetworkConfig(hidden=(128, 128)),
         target_network_avg=0.0003, entropy_schedule=EntropyScheduleConfig(sizes=(3000,), repeats=(1,)))
-    return cls(game="leduc_poker", learner=learner, eval=EvalConfig(every_steps=500))
+    return cls(game="leduc_poker", learner=learner, actors=ActorConfig(pack_games=True),
+               eval=EvalConfig(every_steps=500))
 
   @classmethod
   def stratego_barrage(cls) -> "TrainConfig":
@@ -183,7 +185,7 @@ class TrainConfig:
     77.9% (690 steps of batch 16) and 78.1% (1,329 steps of batch 8).
     """
     return cls(
-        game="stratego(variant=barrage,deployment=random,history=0)",
+        game="stratego(variant=barrage,deployment=play,history=0)",
         learner=RNaDConfig(batch_size=16, trajectory_max=256, eta=0.05, gamma=0.995, target_network_avg=0.05,
                            adam=AdamConfig(learning_rate=1e-3),
                            entropy_schedule=EntropyScheduleConfig(sizes=(250,), repeats=(1,)),

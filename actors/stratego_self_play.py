@@ -10,11 +10,12 @@ observe, run the network, mask, sample, step the rules. It writes the same
 `tests/test_stratego_self_play.py` checks the observations and legal masks it
 records against the OpenSpiel game replaying the same actions.
 
-Games start from a uniformly random setup for both sides (the same
-distribution as `deployment=random`'s chance nodes) or from the game's
-`initial_board`. Finished games wait (a finished state no longer changes) and
-are restarted together every `reset_every` moves, so the restart's cost is
-paid once for many games.
+Games start (`engine.deal`) on an empty board where the policy places each
+side's pieces (`deployment=play`), from a uniformly random setup for both
+sides (`deployment=random`: the same distribution as its chance nodes), or
+from the game's `initial_board`. Finished games wait (a finished state no
+longer changes) and are restarted together every `reset_every` moves, so the
+restart's cost is paid once for many games.
 """
 
 from __future__ import annotations
@@ -35,15 +36,15 @@ from learners.rnad.networks import Network
 
 
 def supports(game) -> bool:
-  """Whether this actor can play `game` (Stratego dealt by random deployment or from a fixed board)."""
-  return isinstance(game, StrategoGame) and (game.initial_board is not None or game.deployment == "random")
+  """Whether this actor can play `game` (Stratego deployed by the players, at random or from a fixed board)."""
+  return isinstance(game, StrategoGame) and (game.initial_board is not None or game.deployment != "file")
 
 
 class StrategoSelfPlayActor(interfaces.Actor):
   """Plays `num_games` Stratego games in lock step on the JAX rules and writes finished ones to a replay.
 
   Args:
-    game: a `stratego(...)` game with `deployment=random` or an `initial_board`.
+    game: a `stratego(...)` game with `deployment=play` or `random`, or an `initial_board`.
     network: the policy network (its `apply` runs inside the jitted move).
     num_games: games played at once (N).
     trajectory_max: steps kept per row (T); without `pack` a longer game is cut
@@ -59,7 +60,7 @@ class StrategoSelfPlayActor(interfaces.Actor):
                chunk_size: int, replay: interfaces.Replay | None = None, seed: int = 0, reset_every: int = 4,
                pack: bool = False):
     if not supports(game):
-      raise ValueError(f"{game}: the JAX actor needs deployment=random or an initial_board")
+      raise ValueError(f"{game}: the JAX actor needs deployment=play or random, or an initial_board")
     self.game = game
     self._config = game.config
     self._n, self._t_max = num_games, trajectory_max
@@ -85,7 +86,8 @@ class StrategoSelfPlayActor(interfaces.Actor):
     self.ready = self._buf.ready
     self._live = np.ones((n,), bool)  # playing (False: finished, waiting for the next restart)
     self._act = jax.jit(functools.partial(_act, self._config, network.apply, k, features))
-    self._restart = jax.jit(functools.partial(_restart, self._config, game.initial_board))
+    self._restart = jax.jit(functools.partial(_restart, self._config, game.initial_board,
+                                              game.deployment == "play"))
     self._states = self._restart(None, jnp.ones(n, bool), self._next_key())
     self.moves = 0
     self._calls = 0
@@ -147,13 +149,9 @@ def _act(config, apply_fn, num_slots, features, params, states: engine.State, ke
   return new, out
 
 
-def _restart(config, initial_board, states, mask, key):
+def _restart(config, initial_board, deploy, states, mask, key):
   """Fresh games where `mask` is set (all of them when `states` is None)."""
-  n = mask.shape[0]
-  if initial_board is not None:
-    fresh = jax.vmap(lambda _: engine.init_from_board(config, jnp.asarray(initial_board)))(jnp.arange(n))
-  else:
-    fresh = jax.vmap(functools.partial(engine.init_random, config))(jax.random.split(key, n))
+  fresh = engine.deal(config, jax.random.split(key, mask.shape[0]), initial_board, deploy)
   if states is None:
     return fresh
   return jax.tree.map(lambda f, s: jnp.where(mask.reshape((-1,) + (1,) * (s.ndim - 1)), f, s), fresh, states)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import importlib
 import os
+import signal
 import sys
+import threading
 
 # Quiet the C++ start-up chatter of TensorFlow (under Reverb and ScaNN) and gRPC;
 # set before any of them is imported. A user's own setting wins.
@@ -45,6 +47,10 @@ def main(argv: list[str] | None = None) -> int:
     return 2
   from core import log
   log.setup(args.log_level)
+  # A scheduler's or `kill`'s SIGTERM stops a command as Ctrl-C does: training saves a checkpoint first.
+  previous = None
+  if threading.current_thread() is threading.main_thread():
+    previous = signal.signal(signal.SIGTERM, _interrupt)
   try:
     return int(args._run(args) or 0)
   except UserError as e:
@@ -53,6 +59,13 @@ def main(argv: list[str] | None = None) -> int:
   except KeyboardInterrupt:
     sys.stderr.write(f"stratago {args.command}: interrupted\n")
     return 130
+  finally:
+    if previous is not None:
+      signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum, frame):
+  raise KeyboardInterrupt
 
 
 if __name__ == "__main__":

@@ -26,8 +26,8 @@ from games.stratego.openspiel_game import StrategoGame
 
 
 def supports(game) -> bool:
-  """Whether the JAX rules can deal `game`'s games: Stratego with random deployment or a fixed board."""
-  return isinstance(game, StrategoGame) and (game.initial_board is not None or game.deployment == "random")
+  """Whether the JAX rules can deal `game`'s games: Stratego deployed by the players, at random or from a board."""
+  return isinstance(game, StrategoGame) and (game.initial_board is not None or game.deployment != "file")
 
 
 def play_vs_random(game: StrategoGame, probs_fn: vs_random.ProbsFn, num_games: int, seed: int = 0,
@@ -42,9 +42,10 @@ def play_vs_random(game: StrategoGame, probs_fn: vs_random.ProbsFn, num_games: i
     greedy: play the agent's most likely action instead of sampling.
   """
   if not supports(game):
-    raise ValueError(f"{game}: the JAX rules need deployment=random or an initial_board")
+    raise ValueError(f"{game}: the JAX rules need deployment=play or random, or an initial_board")
   config = game.config
-  states = _deal(config, game.initial_board, num_games, seed)
+  states = _deal_fn(config, game.initial_board, game.deployment == "play")(
+      jax.random.split(jax.random.PRNGKey(seed), num_games))
   observe, step = _observe_fn(config), _step_fn(config)
   rng = np.random.default_rng(seed)
   seats = np.arange(num_games) % 2
@@ -68,16 +69,14 @@ def play_vs_random(game: StrategoGame, probs_fn: vs_random.ProbsFn, num_games: i
   return vs_random.MatchResult.from_returns(np.asarray(states.rewards)[np.arange(num_games), seats])
 
 
-def _deal(config, initial_board, num_games: int, seed: int) -> engine.State:
-  if initial_board is not None:
-    one = engine.jit_init_from_board(config, initial_board)
-    return jax.tree.map(lambda x: np.repeat(np.asarray(x)[None], num_games, axis=0), one)
-  return _deal_random_fn(config)(jax.random.split(jax.random.PRNGKey(seed), num_games))
+def _deal_fn(config, initial_board, deploy: bool):
+  board = None if initial_board is None else tuple(int(x) for x in np.asarray(initial_board))
+  return _deal_jit(config, board, deploy)
 
 
 @functools.lru_cache(maxsize=8)
-def _deal_random_fn(config):
-  return jax.jit(jax.vmap(functools.partial(engine.init_random, config)))
+def _deal_jit(config, board, deploy: bool):
+  return jax.jit(functools.partial(engine.deal, config, initial_board=board, deploy=deploy))
 
 
 @functools.lru_cache(maxsize=8)

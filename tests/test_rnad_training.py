@@ -98,7 +98,8 @@ def _children(pid: int) -> list[int]:
 
 
 @pytest.mark.slow
-def test_ctrl_c_saves_a_checkpoint_and_stops_every_process(tmp_path):
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_or_sigterm_saves_a_checkpoint_and_stops_every_process(tmp_path, signum):
   run = tmp_path / "run"
   proc = _train_cli("--game", "kuhn_poker", "--out", str(run), "--set", "actors.num_actors=2",
                     "--set", "run.max_learner_steps=100000", "--set", "run.checkpoint_every_steps=100000")
@@ -109,7 +110,7 @@ def test_ctrl_c_saves_a_checkpoint_and_stops_every_process(tmp_path):
     time.sleep(0.5)
   children = _children(proc.pid)
   assert len(children) >= 2                      # The actor processes (and mp's resource tracker).
-  os.killpg(proc.pid, signal.SIGINT)             # What Ctrl-C in a terminal does.
+  os.killpg(proc.pid, signum)                    # What Ctrl-C in a terminal, or a scheduler, does.
   out, _ = proc.communicate(timeout=120)
   assert proc.returncode == 130, out
   assert "interrupted" in out

@@ -66,6 +66,20 @@ def test_init_random_deploys_every_piece_in_the_home_rows(variant):
   assert len({b.tobytes() for b in boards}) == 64  # all different
 
 
+def test_deal_starts_from_a_board_from_deployment_or_at_random():
+  config = engine.RulesConfig(variant=P.Variant.BARRAGE)
+  keys = jax.random.split(jax.random.PRNGKey(5), 3)
+  layout = np.asarray(engine.init_random(config, jax.random.PRNGKey(9)).board)
+  cases = [(engine.deal(config, keys), [engine.init_random(config, k) for k in keys]),
+           (engine.deal(config, keys, deploy=True), [engine.init_deployment(config)] * 3),
+           (engine.deal(config, keys, initial_board=layout), [engine.init_from_board(config, layout)] * 3)]
+  for batch, singles in cases:
+    for i, one in enumerate(singles):
+      jax.tree.map(lambda b, o, i=i: np.testing.assert_array_equal(np.asarray(b)[i], np.asarray(o)), batch, one)
+  assert len({np.asarray(b).tobytes() for b in cases[0][0].board}) == 3
+  assert int(cases[1][0].placed[0]) == 0 and int(cases[2][0].placed[0]) == 16
+
+
 def test_step_leaves_a_finished_game_alone():
   config = engine.RulesConfig()
   board = notation.parse_board("A" * 9 + "D" + "A" * 32 + "__AA__AA" + "AA__AA__AA" + "A" * 39 + "Y")

@@ -29,13 +29,14 @@ def _trajectories(actor, params, moves):
   return [jax.tree.map(lambda x, i=i: x[i], c) for c in actor.ready for i in range(len(c.valid))]
 
 
-def test_recorded_games_replay_in_the_openspiel_game_step_for_step():
-  game = pyspiel.load_game("stratego", {"variant": "barrage", "initial_board": BOARD, "history": 2,
-                                        "max_moves": 30})
+@pytest.mark.parametrize("start", [{"initial_board": BOARD}, {"deployment": "play"}])
+def test_recorded_games_replay_in_the_openspiel_game_step_for_step(start):
+  """From a fixed board, or from an empty one where the policy places both sides' pieces."""
+  game = pyspiel.load_game("stratego", {"variant": "barrage", "history": 2, "max_moves": 30, **start})
   actor, params = _actor(game)
   keep = observation.informative_features(game.config)  # what the MLP reads, so what the actor stores
   assert len(keep) == 18 * 100 + 19 + 2 * 6 * 100
-  trajs = _trajectories(actor, params, 400)
+  trajs = _trajectories(actor, params, 700 if "deployment" in start else 400)  # placing: 16 steps more a game
   assert len(trajs) >= 8
   for tr in trajs:
     state = game.new_initial_state()
@@ -46,7 +47,9 @@ def test_recorded_games_replay_in_the_openspiel_game_step_for_step():
       legal_full = np.zeros(game.num_distinct_actions(), np.float32)
       legal_full[ids[tr.legal[t] > 0]] = 1
       np.testing.assert_array_equal(legal_full, state.legal_actions_mask())
-      np.testing.assert_array_equal(tr.obs[t].astype(np.float32), np.asarray(openspiel_io.observe(state))[keep])
+      # Stored as float16: the clocks (moves / max_moves) round to within 5e-4; 0/1 planes are exact.
+      np.testing.assert_allclose(tr.obs[t].astype(np.float32), np.asarray(openspiel_io.observe(state))[keep],
+                                 rtol=0, atol=5e-4)
       assert tr.player_id[t] == state.current_player()
       assert tr.action_oh[t].sum() == 1 and tr.legal[t][tr.action_oh[t] > 0] == 1
       assert tr.policy[t].sum() == pytest.approx(1.0, abs=1e-5)
@@ -55,6 +58,8 @@ def test_recorded_games_replay_in_the_openspiel_game_step_for_step():
       np.testing.assert_array_equal(tr.rewards[t], state.rewards())
     assert state.is_terminal() or steps == 40
     assert not tr.valid[steps:].any() and np.all(tr.action_ids[steps:] == -1)
+    placed = [int(tr.action_ids[t][np.argmax(tr.action_oh[t])]) < 40 for t in range(steps)]
+    assert placed == [t < 16 for t in range(steps)] if "deployment" in start else not any(placed)
 
 
 def test_slots_hold_the_legal_actions_in_order_and_nothing_else():

@@ -42,11 +42,18 @@ def test_agrees_with_the_openspiel_match_on_a_small_board():
     assert abs(a - b) / n <= 4 * np.sqrt(2 * p * (1 - p) / n) + 1e-9, (jax_res, ref)
 
 
-def test_random_deployment_games_and_refusal():
-  g = openspiel_io.load_game("stratego(variant=barrage,deployment=random,history=0)")
+@pytest.mark.parametrize("deployment", ["play", "random"])
+def test_games_where_the_players_or_chance_deploy(deployment):
+  g = openspiel_io.load_game(f"stratego(variant=barrage,deployment={deployment},history=0)")
   res = stratego_vs_random.play_vs_random(g, uniform, num_games=4, seed=0)
   assert res.games == 4 and res.wins + res.draws + res.losses == 4
-  assert not stratego_vs_random.supports(openspiel_io.load_game("stratego(variant=barrage,deployment=play)"))
+
+
+def test_setups_from_a_file_are_refused(tmp_path):
+  import pyspiel
+  path = tmp_path / "setups.txt"
+  path.write_text("AAAAALAAKAAAAAAEAACADAAAAAAAABDAAAAAAAAM\n")  # one barrage setup
+  g = pyspiel.load_game("stratego", {"variant": "barrage", "deployment": "file", "setups_file": str(path)})
+  assert not stratego_vs_random.supports(g)
   with pytest.raises(ValueError, match="initial_board"):
-    stratego_vs_random.play_vs_random(openspiel_io.load_game("stratego(variant=barrage,deployment=play)"),
-                                      uniform, 2)
+    stratego_vs_random.play_vs_random(g, uniform, 2)

@@ -167,6 +167,22 @@ def init_random(config: RulesConfig, rng_key) -> State:
   return init_from_board(config, board)
 
 
+def deal(config: RulesConfig, keys, initial_board=None, deploy: bool = False) -> State:
+  """A batch of fresh games, one per key in `keys` [N, 2].
+
+  From `initial_board` (Red's frame) where it is given; else, with `deploy`,
+  on an empty board with both sides to place their pieces (the players choose
+  their setups); else both sides dealt uniformly at random (`init_random`).
+  Only the last uses the keys.
+  """
+  n = keys.shape[0]
+  if initial_board is not None:
+    return jax.vmap(lambda _: init_from_board(config, jnp.asarray(initial_board, jnp.int8)))(jnp.arange(n))
+  if deploy:
+    return jax.vmap(lambda _: init_deployment(config))(jnp.arange(n))
+  return jax.vmap(functools.partial(init_random, config))(keys)
+
+
 def max_legal_actions(config: RulesConfig) -> int:
   """An upper bound on the legal actions of any position: 40 while deploying, else 18 per scout and 4 per other movable piece."""
   c = P.counts(config.variant)
