@@ -6,8 +6,9 @@ each) that play self-play games and write them to Reverb, and runs the learner
 here: it samples batches, updates, publishes parameters with their version,
 evaluates, logs metrics (JSON lines and TensorBoard), writes atomic
 checkpoints and finally exports the policy. On the step or time budget, on an
-error or on Ctrl-C, it saves a checkpoint, stops the actors (they ignore
-SIGINT and leave on a shared stop event), stops the server and joins
+error, on Ctrl-C or on SIGTERM, it saves a checkpoint, stops the actors (they
+ignore SIGINT and SIGTERM, which a terminal or a scheduler sends to the whole
+process group, and leave on a shared stop event), stops the server and joins
 everything. `train(cfg, run_dir, resume=True)` continues from the checkpoint.
 """
 
@@ -49,7 +50,9 @@ def default_network(cfg: TrainConfig, num_actions: int):
 def _actor_main(cfg: TrainConfig, address: str, actor_id: int, start_step: int, stop, moves,
                 network_factory: Callable) -> None:
   """An actor process: plays self-play games until `stop` is set."""
-  signal.signal(signal.SIGINT, signal.SIG_IGN)  # The launcher stops us through `stop`.
+  # The launcher stops us through `stop`. Dying on a group-wide signal could leave `stop`'s lock held.
+  signal.signal(signal.SIGINT, signal.SIG_IGN)
+  signal.signal(signal.SIGTERM, signal.SIG_IGN)
   parent = os.getppid()
 
   def watch_parent():  # A killed launcher leaves us orphaned, maybe blocked inside Reverb: leave.
@@ -297,8 +300,8 @@ def train(cfg: TrainConfig, run_dir: str | pathlib.Path, resume: bool = False, p
     for p in procs:
       p.join(timeout=20)
       if p.is_alive():
-        log.warning("actor %s did not stop in 20 s; terminating it", p.name)
-        p.terminate()
+        log.warning("actor %s did not stop in 20 s; killing it", p.name)
+        p.kill()  # It ignores SIGTERM.
         p.join(timeout=5)
     if not finished:
       writer.close()

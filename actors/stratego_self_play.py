@@ -37,7 +37,7 @@ from learners.rnad.networks import Network
 
 def supports(game) -> bool:
   """Whether this actor can play `game` (Stratego deployed by the players, at random or from a fixed board)."""
-  return isinstance(game, StrategoGame) and (game.initial_board is not None or game.deployment != "file")
+  return isinstance(game, StrategoGame) and game.batched_start() is not None
 
 
 class StrategoSelfPlayActor(interfaces.Actor):
@@ -86,8 +86,7 @@ class StrategoSelfPlayActor(interfaces.Actor):
     self.ready = self._buf.ready
     self._live = np.ones((n,), bool)  # playing (False: finished, waiting for the next restart)
     self._act = jax.jit(functools.partial(_act, self._config, network.apply, k, features))
-    self._restart = jax.jit(functools.partial(_restart, self._config, game.initial_board,
-                                              game.deployment == "play"))
+    self._restart = jax.jit(functools.partial(_restart, self._config, *game.batched_start()))
     self._states = self._restart(None, jnp.ones(n, bool), self._next_key())
     self.moves = 0
     self._calls = 0

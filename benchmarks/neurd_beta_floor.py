@@ -8,8 +8,10 @@ actions at beta below the mean instead of at probability zero. This script
 solves the game with OpenSpiel's CFR+ (`--iterations`), then for each beta
 raises each information state's centred log-probabilities to at least -beta
 (re-centring until it holds), and prints the NashConv of that floored
-equilibrium: about the lowest a policy trained with that beta can reach
-(exactly so with two legal actions, as in Kuhn poker).
+equilibrium: an estimate of the lowest a policy trained with that beta
+reaches. An estimate: CFR+ settles on one equilibrium of a family (Kuhn's
+has a free parameter), and a policy within the floor may shift the
+probabilities of the actions it does play.
 
   .venv/bin/python benchmarks/neurd_beta_floor.py                         # Leduc, betas 1-8
   .venv/bin/python benchmarks/neurd_beta_floor.py --game kuhn_poker --iterations 1000
@@ -33,10 +35,24 @@ def floored(policy: np.ndarray, legal: np.ndarray, beta: float, rounds: int = 20
     return x - np.sum(x * legal, -1, keepdims=True) / np.sum(legal, -1, keepdims=True)
 
   centred = centre(np.log(np.maximum(policy, 1e-30)) * (legal > 0))
-  for _ in range(rounds):  # each round at least halves how far below -beta any logit is
+  for _ in range(rounds):  # each round shrinks how far below -beta any logit is, by (n - 1) / n at worst
     centred = centre(np.maximum(centred, -beta) * (legal > 0))
   weights = np.where(legal > 0, np.exp(centred - np.max(centred, -1, keepdims=True)), 0.0)
   return weights / np.sum(weights, -1, keepdims=True)
+
+
+def nashconv_floors(game, iterations: int, betas, progress: bool = False) -> tuple[float, dict[float, float]]:
+  """NashConv of CFR+'s average policy after `iterations`, and of it floored at each beta."""
+  solver = cfr.CFRPlusSolver(game)
+  for _ in tqdm.trange(iterations, desc="CFR+", unit="it", disable=not progress):
+    solver.evaluate_and_update_policy()
+  solved = policy_lib.tabular_policy_from_callable(game, solver.average_policy())
+  floors = {}
+  for beta in betas:
+    out = solved.__copy__()
+    out.action_probability_array = floored(solved.action_probability_array, solved.legal_actions_mask, beta)
+    floors[beta] = float(exploitability.nash_conv(game, out))
+  return float(exploitability.nash_conv(game, solved)), floors
 
 
 def main(argv=None) -> None:
@@ -50,18 +66,13 @@ def main(argv=None) -> None:
     betas = [float(b) for b in args.betas.split(",")]
   except (pyspiel.SpielError, ValueError) as e:
     parser.error(str(e))
-  solver = cfr.CFRPlusSolver(game)
   start = time.time()
-  for _ in tqdm.trange(args.iterations, desc="CFR+", unit="it"):
-    solver.evaluate_and_update_policy()
-  solved = policy_lib.tabular_policy_from_callable(game, solver.average_policy())
-  print(f"{args.game}: CFR+ {args.iterations} iterations in {time.time() - start:.0f} s, "
-        f"NashConv {exploitability.nash_conv(game, solved):.4f}")
+  solved, floors = nashconv_floors(game, args.iterations, betas, progress=True)
+  print(f"{args.game}: CFR+ {args.iterations} iterations and the floors in {time.time() - start:.0f} s, "
+        f"NashConv {solved:.4f}")
   print(f"{'beta':>6} {'NashConv of the floored equilibrium':>37}")
-  for beta in betas:
-    out = solved.__copy__()
-    out.action_probability_array = floored(solved.action_probability_array, solved.legal_actions_mask, beta)
-    print(f"{beta:>6g} {exploitability.nash_conv(game, out):>37.4f}")
+  for beta, value in floors.items():
+    print(f"{beta:>6g} {value:>37.4f}")
 
 
 if __name__ == "__main__":

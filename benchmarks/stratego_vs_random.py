@@ -22,7 +22,7 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
-GAME = "stratego(variant=barrage,deployment=random,history=0)"
+GAME = "stratego(variant=barrage,deployment=play,history=0)"  # the main job's game
 
 
 def main(argv=None) -> None:

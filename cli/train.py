@@ -23,7 +23,8 @@ leduc_poker, stratego); --config and --set change any value of it.
 examples:
   stratago train --game kuhn_poker --out runs/kuhn
   stratago train --game leduc_poker --out runs/leduc --set run.max_minutes=10
-  stratago train --game 'stratego(variant=barrage,deployment=random)' --out runs/barrage
+  stratago train --game stratego --out runs/barrage     # the main job: barrage, pieces placed by the agent
+  stratago train --game 'stratego(variant=barrage,deployment=random)' --out runs/barrage-dealt
   stratago train --game kuhn_poker --out runs/kuhn2 --set learner.eta=0.1 --set actors.num_actors=3
   stratago train --resume runs/kuhn --set run.max_learner_steps=5000
 """

@@ -27,7 +27,7 @@ from games.stratego.openspiel_game import StrategoGame
 
 def supports(game) -> bool:
   """Whether the JAX rules can deal `game`'s games: Stratego deployed by the players, at random or from a board."""
-  return isinstance(game, StrategoGame) and (game.initial_board is not None or game.deployment != "file")
+  return isinstance(game, StrategoGame) and game.batched_start() is not None
 
 
 def play_vs_random(game: StrategoGame, probs_fn: vs_random.ProbsFn, num_games: int, seed: int = 0,
@@ -44,8 +44,7 @@ def play_vs_random(game: StrategoGame, probs_fn: vs_random.ProbsFn, num_games: i
   if not supports(game):
     raise ValueError(f"{game}: the JAX rules need deployment=play or random, or an initial_board")
   config = game.config
-  states = _deal_fn(config, game.initial_board, game.deployment == "play")(
-      jax.random.split(jax.random.PRNGKey(seed), num_games))
+  states = _deal_fn(config, *game.batched_start())(jax.random.split(jax.random.PRNGKey(seed), num_games))
   observe, step = _observe_fn(config), _step_fn(config)
   rng = np.random.default_rng(seed)
   seats = np.arange(num_games) % 2

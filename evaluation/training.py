@@ -26,7 +26,8 @@ def evaluator_for(eval_cfg: Any) -> Callable[[pyspiel.Game], EvaluateFn]:
   """
   def make(game: pyspiel.Game) -> EvaluateFn:
     exact = nashconv.NashConvEvaluator(game) if eval_cfg.nashconv else None
-    # Stratego dealt at random or from a board: the same games on the batched JAX rules, several times faster.
+    # Stratego (placed by the players, dealt at random or from a board): the same games on the batched JAX
+    # rules, several times faster.
     match = stratego_vs_random.play_vs_random if stratego_vs_random.supports(game) else vs_random.play_vs_random
 
     def evaluate(probs: nashconv.ProbsFn, step: int, final: bool) -> dict[str, float]:

@@ -1,6 +1,7 @@
 """Stratego: notation, setup files, the rules in JAX (batched), and the OpenSpiel game `stratego`.
 
-The rules engine: `init_deployment` / `init_from_board` / `init_random`, `step`,
+The rules engine: `init_deployment` / `init_from_board` / `init_random` (and
+`deal`, a batch of any of them), `step`,
 `deploy_setup`, `legal_action_mask`, `observe`, `is_terminal`, `returns`, all
 pure functions of one game taking a static `RulesConfig`; batch them with
 `jax.vmap`. `action_from_to()` maps each action to its (from, to) squares in the
@@ -11,6 +12,7 @@ registers the OpenSpiel game `stratego`.
 from games.stratego.config import RulesConfig
 from games.stratego.engine import NUM_ACTIONS
 from games.stratego.engine import State
+from games.stratego.engine import deal
 from games.stratego.engine import deploy_setup
 from games.stratego.engine import init_deployment
 from games.stratego.engine import init_from_board

@@ -119,6 +119,19 @@ class StrategoGame(pyspiel.Game):
       self._start = engine.jit_init_from_board(self.config, self.initial_board)
     _GAMES[str(self)] = self
 
+  def batched_start(self) -> tuple[np.ndarray | None, bool] | None:
+    """`(initial_board, deploy)`: how `engine.deal` starts this game's games; None for setups from a file.
+
+    With an `initial_board` every game starts from it; with `deployment=play`
+    the players place their pieces (`deploy`); with `deployment=random` both
+    sides are dealt uniformly at random.
+    """
+    if self.initial_board is not None:
+      return self.initial_board, False
+    if self.deployment == "file":
+      return None
+    return None, self.deployment == "play"
+
   def new_initial_state(self):
     return StrategoState(self)
 
