@@ -149,15 +149,16 @@ class TrainConfig:
     average is at 0.5 to 0.9), so the target network (the evaluated policy and
     the next regularisation policy) averages over about 3,300 learner steps
     (target_network_avg 0.0003) and each iteration lasts 3,000 steps. Rows of
-    16 steps hold several whole games (`pack_games`), which halves the
-    learner's steps per second but gave a steadier, lower curve: in 10-minute
-    runs on the quiet 2-core machine NashConv reached 0.46 at step 9,500 and
-    0.40 at 17,000, where one game per 8-step row had its best at 0.47 and
-    wandered between 0.6 and 1.0 after that. The target of 0.3 is not met.
-    Alternatives that did worse, packed: learning rate 5e-4 (0.66 at step
-    9,000, then 0.40-0.52 from 22,000 to 29,700 in 15 minutes), NeuRD beta 3 (0.50-0.52 at steps 13,500-14,500) and beta 6
-    (rose to 1.5-1.8); unpacked: learning rate 3e-4, 3,000-step iterations
-    with a target average of 0.001, a 64x64 network, eta 1.0, 1 actor with
+    16 steps hold several whole games (`pack_games`), which gave a lower
+    curve: in `benchmarks/rnad_nashconv.py --games leduc_poker --minutes 15`
+    on the quiet 2-core machine NashConv was 0.44 at step 10,000, lowest
+    0.369 at 35,500 and 0.50 at the end (39,583 steps), where one game per
+    8-step row had its lowest at 0.47 and ended at 0.76. The target of 0.3
+    is not met. Alternatives that did worse, packed: learning rate 5e-4
+    (0.66 at step 9,000, then 0.40-0.52 from 22,000 to 29,700), NeuRD beta 3
+    (0.50-0.52 at steps 13,500-14,500) and beta 6 (rose to 1.5-1.8);
+    unpacked: learning rate 3e-4, 3,000-step iterations with a target
+    average of 0.001, a 64x64 network, eta 1.0, 1 actor with
     samples_per_insert 16. `benchmarks/neurd_beta_floor.py` estimates that
     beta 2 alone keeps Leduc's NashConv above about 0.16.
     """

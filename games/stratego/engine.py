@@ -1,8 +1,9 @@
 """Stratego rules as pure JAX functions over fixed-shape arrays (jit- and vmap-able).
 
 The functions take one game (`State`) and a static `RulesConfig`; batch them
-with `jax.vmap`. `deal` is the exception: it starts a batch of games. `init_*`, `step`, `legal_action_mask`, `is_terminal`,
-`returns` and (in `observation.py`) `observe` make up the interface.
+with `jax.vmap`. `init_*`, `step`, `legal_action_mask`, `is_terminal`,
+`returns` and (in `observation.py`) `observe` make up the interface; `deal`
+starts a batch of games at once.
 
 Frame. `State.board` is kept in the frame of the player to act: that player's
 pieces have Red codes 1-12 and its home rows are ranks 1-4; the opponent's have
