@@ -39,6 +39,27 @@ def test_adam_defaults_follow_the_paper():
   assert (cfg.c_vtrace, cfg.rho_vtrace) == (1.0, float("inf"))
 
 
+@pytest.mark.parametrize("adam,moved", [
+    (config.AdamConfig(learning_rate=1.0), 6.0),
+    # Linear from 1 to 0 over 4 steps: 1 + 0.75 + 0.5 + 0.25, then 0 and 0.
+    (config.AdamConfig(learning_rate=1.0, decay_steps=4, end_learning_rate=0.0), 2.5),
+    (config.AdamConfig(learning_rate=1.0, decay_steps=2, end_learning_rate=0.5), 1.0 + 0.75 + 4 * 0.5)])
+def test_optimizer_step_sizes(adam, moved):
+  # With b1 = 0 and a constant gradient, Adam's step is the step size times sign(g).
+  optimizer = learning.make_optimizer(adam)
+  params = jnp.zeros(())
+  state = optimizer.init(params)
+  for _ in range(6):
+    updates, state = optimizer.update(jnp.asarray(3.0), state, params)
+    params = params + updates
+  np.testing.assert_allclose(float(params), -moved, rtol=1e-5)
+
+
+def test_adam_rejects_negative_decay():
+  with pytest.raises(ValueError, match="decay_steps"):
+    config.AdamConfig(decay_steps=-1)
+
+
 TINY = config.RNaDConfig(batch_size=2, trajectory_max=3, target_network_avg=0.5,
                          adam=config.AdamConfig(learning_rate=0.1),
                          entropy_schedule=config.EntropyScheduleConfig(sizes=(3,), repeats=(1,)),

@@ -61,15 +61,20 @@ class AdamConfig:
   """Adam with b1 = 0 as in the paper (no momentum), then gradient clipping.
 
   Attributes:
-    learning_rate: step size.
+    learning_rate: step size (at the start, if it decays).
     b1, b2, eps: Adam's moment decays and epsilon (1e-8; the reference's 10e-8 was a slip).
     clip_gradient: each gradient entry is clipped to [-clip_gradient, clip_gradient].
+    decay_steps: learner steps over which the step size falls linearly from
+      `learning_rate` to `end_learning_rate` and then stays; 0 keeps it constant.
+    end_learning_rate: the step size after `decay_steps` (unused when they are 0).
   """
   learning_rate: float = 5e-5
   b1: float = 0.0
   b2: float = 0.999
   eps: float = 1e-8
   clip_gradient: float = 10_000.0
+  decay_steps: int = 0
+  end_learning_rate: float = 0.0
 
   def __post_init__(self):
     if self.learning_rate <= 0:
@@ -78,6 +83,9 @@ class AdamConfig:
       raise ValueError(f"b1 and b2 must be in [0, 1), got {self.b1}, {self.b2}")
     if self.eps <= 0 or self.clip_gradient <= 0:
       raise ValueError("eps and clip_gradient must be positive")
+    if self.decay_steps < 0 or self.end_learning_rate < 0:
+      raise ValueError(f"decay_steps and end_learning_rate must be >= 0, got {self.decay_steps}, "
+                       f"{self.end_learning_rate}")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -76,11 +76,20 @@ class TrainingState(NamedTuple):
 
 
 def make_optimizer(cfg: config_lib.AdamConfig) -> optax.GradientTransformation:
-  """Gradient clipping, then Adam (b1 = 0 as in the paper) with epsilon 1e-8."""
+  """Gradient clipping, then Adam (b1 = 0 as in the paper) with epsilon 1e-8.
+
+  With `cfg.decay_steps` the step size follows `optax.linear_schedule`; its step
+  count lives in the optimizer state, so a resumed run picks up where it was.
+  """
+  if cfg.decay_steps:
+    schedule = optax.linear_schedule(cfg.learning_rate, cfg.end_learning_rate, cfg.decay_steps)
+    step_size = optax.scale_by_schedule(lambda count: -schedule(count))
+  else:
+    step_size = optax.scale(-cfg.learning_rate)
   return optax.chain(
       optax.clip(cfg.clip_gradient),
       optax.scale_by_adam(b1=cfg.b1, b2=cfg.b2, eps=cfg.eps, eps_root=0.0),
-      optax.scale(-cfg.learning_rate))
+      step_size)
 
 
 def init_state(cfg: config_lib.RNaDConfig, network: networks_lib.Network, example_obs: chex.Array,
