@@ -5,10 +5,14 @@ uniform policy) against the uniformly random player with
 `evaluation.stratego_vs_random.play_vs_random` and with
 `evaluation.vs_random.play_vs_random`, and prints each one's wall time,
 games per second and result. The first call of each includes JAX compilation,
-so each is run once on 8 games before it is timed.
+so each is run once on 8 games before it is timed. An exported policy plays
+post-processed (threshold, discretisation) when its config's
+`finetune.at_eval` says so, as in training's evaluation; `--raw` plays the
+network's own probabilities.
 
   .venv/bin/python benchmarks/stratego_vs_random.py
   .venv/bin/python benchmarks/stratego_vs_random.py --policy runs/barrage/policy.npz --games 1000
+  .venv/bin/python benchmarks/stratego_vs_random.py --policy runs/barrage/policy.npz --games 1000 --raw
 """
 
 from __future__ import annotations
@@ -31,13 +35,18 @@ def main(argv=None) -> None:
   parser.add_argument("--games", type=int, default=200, help="games per match")
   parser.add_argument("--seed", type=int, default=0)
   parser.add_argument("--skip-openspiel", action="store_true", help="time only the JAX match")
+  parser.add_argument("--raw", action="store_true", help="play the policy without its post-processing")
   args = parser.parse_args(argv)
   from evaluation import stratego_vs_random, vs_random
   from games import openspiel_io
   if args.policy:
     from learners.rnad import export
-    policy = export.load(args.policy)
-    game, probs, name = openspiel_io.load_game(policy.game), policy.probs, f"{args.policy} (step {policy.step})"
+    policy = export.load(args.policy, post_process=False if args.raw else None)
+    game, probs = openspiel_io.load_game(policy.game), policy.probs
+    pp = policy.post_process
+    how = (f"threshold {pp.threshold}, discretisation {pp.discretization or 'none'}" if pp
+           else "no post-processing")
+    name = f"{args.policy} (step {policy.step}, {how})"
   else:
     game, name = openspiel_io.load_game(GAME), "the uniform policy"
     probs = lambda obs, legal: legal / legal.sum(axis=-1, keepdims=True)  # noqa: E731

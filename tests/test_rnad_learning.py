@@ -170,6 +170,27 @@ def test_exported_lm_backbone_policy_reloads_to_the_same_probabilities(tmp_path)
 
 
 
+def test_exported_policy_is_post_processed_when_its_config_says_so(tmp_path):
+  from learners.rnad import export
+  net_cfg = config.NetworkConfig(hidden=(8,))
+  ft = config.FinetuneConfig(threshold=0.45, discretization=0, at_eval=True)
+  net = networks.mlp(net_cfg, 2)
+  obs = np.random.default_rng(2).random((64, 11), np.float32)
+  legal = np.ones((64, 2), np.float32)
+  params = net.init(jax.random.PRNGKey(4), obs)
+  params = jax.tree.map(lambda x: 0.5 * x, params)  # min probabilities from about 0.4 to 0.5.
+  path = export.export(tmp_path / "policy.npz", params, game="kuhn_poker",
+                       cfg=config.RNaDConfig(network=net_cfg, finetune=ft), obs_size=11, num_actions=2, step=1)
+  raw_policy, policy = export.load(path, post_process=False), export.load(path)
+  assert (raw_policy.post_process, policy.post_process) == (None, ft)
+  raw, post = raw_policy.probs(obs, legal), policy.probs(obs, legal)
+  # With two actions a 0.45 threshold drops the smaller one wherever it is below 0.45.
+  sharp = np.min(raw, axis=-1) < 0.45
+  assert 0 < sharp.sum() < 64
+  np.testing.assert_array_equal(post[sharp], (raw[sharp] >= 0.5).astype(np.float32))
+  np.testing.assert_allclose(post[~sharp], raw[~sharp], rtol=1e-6)
+
+
 BARRAGE = "stratego(variant=barrage,deployment=random,history=0)"
 
 

@@ -35,11 +35,15 @@ def export(path: str | pathlib.Path, params, *, game: str, cfg: config_lib.RNaDC
 
 @dataclasses.dataclass
 class ExportedPolicy:
-  """A loaded policy. `probs(obs, legal)` is batched; `action_probabilities(state)` takes one state."""
+  """A loaded policy. `probs(obs, legal)` is batched; `action_probabilities(state)` takes one state.
+
+  `post_process` is the threshold and discretisation `probs` applies, None if none.
+  """
   game: str
   step: int
   params: object
   _probs_fn: object
+  post_process: config_lib.FinetuneConfig | None = None
 
   def probs(self, obs: np.ndarray, legal: np.ndarray) -> np.ndarray:
     return np.asarray(self._probs_fn(self.params, np.asarray(obs, np.float32), np.asarray(legal, np.float32)))
@@ -63,4 +67,5 @@ def load(path: str | pathlib.Path, post_process: bool | None = None) -> Exported
   ft = config_lib.FinetuneConfig(**meta["finetune"])
   use_pp = ft.at_eval if post_process is None else post_process
   return ExportedPolicy(game=meta["game"], step=meta["step"], params=params,
-                        _probs_fn=learning.make_policy_fn(net, ft if use_pp else None))
+                        _probs_fn=learning.make_policy_fn(net, ft if use_pp else None),
+                        post_process=ft if use_pp else None)
