@@ -5,7 +5,8 @@ from __future__ import annotations
 import dataclasses
 import enum
 
-from learners.rnad.config import (AdamConfig, EntropyScheduleConfig, NetworkConfig, RNaDConfig)
+from learners.rnad.config import (AdamConfig, EntropyScheduleConfig, FinetuneConfig, NetworkConfig,
+                                  RNaDConfig)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -195,8 +196,9 @@ class TrainConfig:
     return cls(
         game="stratego(variant=barrage,deployment=play,history=0)",
         learner=RNaDConfig(batch_size=16, trajectory_max=256, eta=0.05, gamma=0.995, target_network_avg=0.05,
-                           adam=AdamConfig(learning_rate=1e-3),
+                           adam=AdamConfig(learning_rate=1e-3, decay_steps=4000, end_learning_rate=2e-4),
                            entropy_schedule=EntropyScheduleConfig(sizes=(250,), repeats=(1,)),
+                           finetune=FinetuneConfig(threshold=0.1, discretization=0, at_eval=True),
                            network=NetworkConfig(hidden=(128, 128), from_to_dim=16)),
         actors=ActorConfig(num_actors=1, games_per_actor=128, chunk_size=4, pack_games=True),
         replay=ReplayConfig(max_size=64, min_size=16, samples_per_insert=2.0, error_buffer=64.0),
