@@ -165,6 +165,7 @@ class TrainConfig:
     """
     learner = dataclasses.replace(
         _small_game_learner(trajectory_max=16), network=NetworkConfig(hidden=(128, 128)),
+        adam=AdamConfig(learning_rate=1e-3, decay_steps=36_000, end_learning_rate=1e-4),
         target_network_avg=0.0003, entropy_schedule=EntropyScheduleConfig(sizes=(3000,), repeats=(1,)))
     return cls(game="leduc_poker", learner=learner, actors=ActorConfig(pack_games=True),
                eval=EvalConfig(every_steps=500))
