@@ -8,6 +8,10 @@ The budget in CPU minutes is the wall budget times the cores the run may use.
 
   .venv/bin/python benchmarks/rnad_nashconv.py                  # both games, default budgets
   .venv/bin/python benchmarks/rnad_nashconv.py --games kuhn_poker --minutes 3
+  .venv/bin/python benchmarks/rnad_nashconv.py --games leduc_poker --set learner.adam.learning_rate=5e-4
+
+`--set key=value` changes each game's preset as `stratago train --set` does,
+to benchmark a variant.
 
 Optionally, `--reference FILE` times OpenSpiel's former single-process
 `rnad.py` (deleted upstream in 2025; not shipped here) on Kuhn poker with its
@@ -32,16 +36,17 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
 from actors import local  # noqa: E402
 from actors.config import EvalConfig, RunConfig, TrainConfig  # noqa: E402
+from core import config as config_lib  # noqa: E402
 from core.metrics import read  # noqa: E402
 from evaluation.training import evaluator_for  # noqa: E402
 
 TARGETS = {"kuhn_poker": 0.05, "leduc_poker": 0.3}
-DEFAULT_MINUTES = {"kuhn_poker": 3.0, "leduc_poker": 8.0}
+DEFAULT_MINUTES = {"kuhn_poker": 3.0, "leduc_poker": 15.0}
 EVAL_EVERY = {"kuhn_poker": 100, "leduc_poker": 250}
 
 
-def run_game(game: str, minutes: float, out: pathlib.Path) -> dict:
-  base = TrainConfig.for_game(game)
+def run_game(game: str, minutes: float, out: pathlib.Path, overrides=()) -> dict:
+  base = config_lib.build(TrainConfig, None, overrides, base=TrainConfig.for_game(game))
   cfg = dataclasses.replace(
       base, run=RunConfig(max_learner_steps=10_000_000, max_minutes=minutes, checkpoint_every_steps=100_000,
                           log_every_steps=EVAL_EVERY[game]),
@@ -62,11 +67,14 @@ def run_game(game: str, minutes: float, out: pathlib.Path) -> dict:
   timed = [r for r in rows if "learner_steps_per_s" in r]
   mean = lambda k: sum(r[k] for r in timed) / max(len(timed), 1)  # noqa: E731
   hit = next((r for r in rows if r.get("nashconv", 9) < TARGETS[game] and r["step"] > 0), None)
+  lowest = min((r for r in rows if "nashconv" in r), key=lambda r: r["nashconv"], default=None)
   result = {"game": game, "final_nashconv": summary.get("nashconv"), "learner_steps": summary["learner_steps"],
             "wall_s": wall, "mean_learner_steps_per_s": mean("learner_steps_per_s"),
             "mean_actor_moves_per_s": mean("actor_moves_per_s"), "target": TARGETS[game],
             "first_below_target_step": hit and hit["step"],
-            "first_below_target_wall_s": hit and hit["time"] - start}
+            "first_below_target_wall_s": hit and hit["time"] - start,
+            "lowest_nashconv": lowest and lowest["nashconv"], "lowest_step": lowest and lowest["step"],
+            "lowest_wall_s": lowest and lowest["time"] - start}
   print(json.dumps(result))
   return result
 
@@ -108,19 +116,25 @@ def run_reference(path: str, minutes: float) -> dict:
 def main() -> None:
   parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
   parser.add_argument("--games", default="kuhn_poker,leduc_poker")
-  parser.add_argument("--minutes", type=float, default=None, help="wall minutes per game (default: 3 Kuhn, 8 Leduc)")
+  parser.add_argument("--minutes", type=float, default=None, help="wall minutes per game (default: 3 Kuhn, 15 Leduc)")
   parser.add_argument("--reference", default=None, help="path to OpenSpiel's former rnad.py, to time it too")
   parser.add_argument("--out", default=None, help="keep the runs here (default: a temporary folder)")
+  parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                      help="change the preset, e.g. learner.adam.learning_rate=5e-4 (repeatable)")
   args = parser.parse_args()
   out = pathlib.Path(args.out or tempfile.mkdtemp(prefix="rnad-bench-"))
   results = []
   for game in filter(None, args.games.split(",")):
-    results.append(run_game(game, args.minutes or DEFAULT_MINUTES[game], out / game))
+    try:
+      results.append(run_game(game, args.minutes or DEFAULT_MINUTES[game], out / game, args.overrides))
+    except config_lib.ConfigError as e:
+      sys.exit(f"rnad_nashconv: {e}")
   if args.reference:
     results.append(run_reference(args.reference, args.minutes or DEFAULT_MINUTES["kuhn_poker"]))
   print("\n== summary")
   for r in results:
-    target = f" (target < {r['target']}, first reached at step {r['first_below_target_step']})" if "target" in r else ""
+    target = (f" (target < {r['target']}, first reached at step {r['first_below_target_step']}; lowest "
+              f"{r['lowest_nashconv']:.4f} at step {r['lowest_step']})" if "target" in r else "")
     print(f"{r['game']}: NashConv {r['final_nashconv']}{target} after {r['learner_steps']} learner steps in "
           f"{r['wall_s']:.0f} s; {r['mean_learner_steps_per_s']:.1f} learner steps/s, "
           f"{r['mean_actor_moves_per_s']:.0f} actor moves/s")
