@@ -11,7 +11,8 @@ The budget in CPU minutes is the wall budget times the cores the run may use.
   .venv/bin/python benchmarks/rnad_nashconv.py --games leduc_poker --set learner.adam.learning_rate=5e-4
 
 `--set key=value` changes each game's preset as `stratago train --set` does,
-to benchmark a variant.
+to benchmark a variant (after the benchmark's own run and eval settings, so
+`--set eval.every_steps=500` wins over them).
 
 Optionally, `--reference FILE` times OpenSpiel's former single-process
 `rnad.py` (deleted upstream in 2025; not shipped here) on Kuhn poker with its
@@ -46,11 +47,12 @@ EVAL_EVERY = {"kuhn_poker": 100, "leduc_poker": 250}
 
 
 def run_game(game: str, minutes: float, out: pathlib.Path, overrides=()) -> dict:
-  base = config_lib.build(TrainConfig, None, overrides, base=TrainConfig.for_game(game))
-  cfg = dataclasses.replace(
-      base, run=RunConfig(max_learner_steps=10_000_000, max_minutes=minutes, checkpoint_every_steps=100_000,
-                          log_every_steps=EVAL_EVERY[game]),
+  base = dataclasses.replace(
+      TrainConfig.for_game(game),
+      run=RunConfig(max_learner_steps=10_000_000, max_minutes=minutes, checkpoint_every_steps=100_000,
+                    log_every_steps=EVAL_EVERY[game]),
       eval=EvalConfig(every_steps=EVAL_EVERY[game], nashconv=True))
+  cfg = config_lib.build(TrainConfig, None, overrides, base=base)
   t0 = time.time()
   summary = local.train(cfg, out, progress=False, evaluator=evaluator_for(cfg.eval))
   wall = time.time() - t0
@@ -67,7 +69,7 @@ def run_game(game: str, minutes: float, out: pathlib.Path, overrides=()) -> dict
   timed = [r for r in rows if "learner_steps_per_s" in r]
   mean = lambda k: sum(r[k] for r in timed) / max(len(timed), 1)  # noqa: E731
   hit = next((r for r in rows if r.get("nashconv", 9) < TARGETS[game] and r["step"] > 0), None)
-  lowest = min((r for r in rows if "nashconv" in r), key=lambda r: r["nashconv"], default=None)
+  lowest = min((r for r in rows if "nashconv" in r and r["step"] > 0), key=lambda r: r["nashconv"], default=None)
   result = {"game": game, "final_nashconv": summary.get("nashconv"), "learner_steps": summary["learner_steps"],
             "wall_s": wall, "mean_learner_steps_per_s": mean("learner_steps_per_s"),
             "mean_actor_moves_per_s": mean("actor_moves_per_s"), "target": TARGETS[game],
@@ -134,7 +136,7 @@ def main() -> None:
   print("\n== summary")
   for r in results:
     target = (f" (target < {r['target']}, first reached at step {r['first_below_target_step']}; lowest "
-              f"{r['lowest_nashconv']:.4f} at step {r['lowest_step']})" if "target" in r else "")
+              f"{r['lowest_nashconv']} at step {r['lowest_step']})" if "target" in r else "")
     print(f"{r['game']}: NashConv {r['final_nashconv']}{target} after {r['learner_steps']} learner steps in "
           f"{r['wall_s']:.0f} s; {r['mean_learner_steps_per_s']:.1f} learner steps/s, "
           f"{r['mean_actor_moves_per_s']:.0f} actor moves/s")

@@ -39,25 +39,17 @@ def test_adam_defaults_follow_the_paper():
   assert (cfg.c_vtrace, cfg.rho_vtrace) == (1.0, float("inf"))
 
 
-@pytest.mark.parametrize("adam,moved", [
-    (config.AdamConfig(learning_rate=1.0), 6.0),
-    # Linear from 1 to 0 over 4 steps: 1 + 0.75 + 0.5 + 0.25, then 0 and 0.
-    (config.AdamConfig(learning_rate=1.0, decay_steps=4, end_learning_rate=0.0), 2.5),
-    (config.AdamConfig(learning_rate=1.0, decay_steps=2, end_learning_rate=0.5), 1.0 + 0.75 + 4 * 0.5)])
-def test_optimizer_step_sizes(adam, moved):
-  # With b1 = 0 and a constant gradient, Adam's step is the step size times sign(g).
-  optimizer = learning.make_optimizer(adam)
-  params = jnp.zeros(())
-  state = optimizer.init(params)
-  for _ in range(6):
-    updates, state = optimizer.update(jnp.asarray(3.0), state, params)
-    params = params + updates
-  np.testing.assert_allclose(float(params), -moved, rtol=1e-5)
+@pytest.mark.parametrize("step,want", [(0, 1.0), (2, 0.6), (4, 0.2), (9, 0.2)])
+def test_learning_rate_falls_linearly_then_stays(step, want):
+  adam = config.AdamConfig(learning_rate=1.0, decay_steps=4, end_learning_rate=0.2)
+  np.testing.assert_allclose(float(learning.learning_rate(adam, jnp.asarray(step))), want, rtol=1e-6)
+  assert float(learning.learning_rate(config.AdamConfig(learning_rate=0.3), jnp.asarray(step))) == pytest.approx(0.3)
 
 
-def test_adam_rejects_negative_decay():
+@pytest.mark.parametrize("kwargs", [dict(decay_steps=-1), dict(decay_steps=10)])
+def test_adam_rejects_a_bad_decay(kwargs):
   with pytest.raises(ValueError, match="decay_steps"):
-    config.AdamConfig(decay_steps=-1)
+    config.AdamConfig(**kwargs)
 
 
 TINY = config.RNaDConfig(batch_size=2, trajectory_max=3, target_network_avg=0.5,
@@ -101,6 +93,22 @@ def test_update_moves_the_target_by_a_running_average_and_replaces_reg_every_del
   assert trees_close(state3.params_reg, state3.params_target)
   assert trees_close(state3.params_reg_prev, state0.params)
 
+
+
+def test_update_steps_by_the_decayed_learning_rate():
+  # Adam with b1 = 0 moves every parameter with a nonzero gradient by exactly the
+  # step size on its first update; starting at learner step 2 of a 1 -> 0.2 decay
+  # over 4 steps, that is 0.6.
+  cfg = dataclasses.replace(TINY, adam=config.AdamConfig(learning_rate=1.0, decay_steps=4, end_learning_rate=0.2))
+  net = networks.mlp(cfg.network, 2)
+  state = learning.init_state(cfg, net, np.zeros((1, 5), np.float32), jax.random.PRNGKey(0))
+  state = state._replace(step=jnp.asarray(2, jnp.int32))
+  new_state, metrics = learning.make_update(cfg, net)(state, tiny_batch())
+  moved = np.concatenate([np.abs(np.ravel(a - b)) for a, b in zip(jax.tree.leaves(new_state.params),
+                                                                    jax.tree.leaves(state.params))])
+  assert float(metrics["learning_rate"]) == pytest.approx(0.6)
+  np.testing.assert_allclose(moved.max(), 0.6, rtol=1e-5)
+  np.testing.assert_allclose(moved[moved > 1e-3], 0.6, rtol=1e-4)
 
 def test_learner_checkpoint_round_trip(tmp_path):
   net = networks.mlp(TINY.network, 2)

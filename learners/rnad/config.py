@@ -66,7 +66,7 @@ class AdamConfig:
     clip_gradient: each gradient entry is clipped to [-clip_gradient, clip_gradient].
     decay_steps: learner steps over which the step size falls linearly from
       `learning_rate` to `end_learning_rate` and then stays; 0 keeps it constant.
-    end_learning_rate: the step size after `decay_steps` (unused when they are 0).
+    end_learning_rate: the step size after `decay_steps` (needed with them, unused without).
   """
   learning_rate: float = 5e-5
   b1: float = 0.0
@@ -83,9 +83,11 @@ class AdamConfig:
       raise ValueError(f"b1 and b2 must be in [0, 1), got {self.b1}, {self.b2}")
     if self.eps <= 0 or self.clip_gradient <= 0:
       raise ValueError("eps and clip_gradient must be positive")
-    if self.decay_steps < 0 or self.end_learning_rate < 0:
-      raise ValueError(f"decay_steps and end_learning_rate must be >= 0, got {self.decay_steps}, "
-                       f"{self.end_learning_rate}")
+    if self.decay_steps < 0:
+      raise ValueError(f"decay_steps must be >= 0, got {self.decay_steps}")
+    if self.decay_steps and self.end_learning_rate <= 0:
+      raise ValueError(f"decay_steps {self.decay_steps} needs a positive end_learning_rate, "
+                       f"got {self.end_learning_rate}")
 
 
 @dataclasses.dataclass(frozen=True)

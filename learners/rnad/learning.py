@@ -75,21 +75,25 @@ class TrainingState(NamedTuple):
   step: chex.Array                 # learner steps done, int32 scalar.
 
 
-def make_optimizer(cfg: config_lib.AdamConfig) -> optax.GradientTransformation:
-  """Gradient clipping, then Adam (b1 = 0 as in the paper) with epsilon 1e-8.
+def learning_rate(cfg: config_lib.AdamConfig, learner_step: chex.Array) -> chex.Array:
+  """The step size at `learner_step`: `cfg.learning_rate`, or with `cfg.decay_steps`
+  falling linearly to `cfg.end_learning_rate` (`optax.linear_schedule`) and staying there."""
+  if not cfg.decay_steps:
+    return jnp.asarray(cfg.learning_rate, jnp.float32)
+  return optax.linear_schedule(cfg.learning_rate, cfg.end_learning_rate, cfg.decay_steps)(learner_step)
 
-  With `cfg.decay_steps` the step size follows `optax.linear_schedule`; its step
-  count lives in the optimizer state, so a resumed run picks up where it was.
+
+def make_optimizer(cfg: config_lib.AdamConfig) -> optax.GradientTransformation:
+  """Gradient clipping, then Adam (b1 = 0 as in the paper) with epsilon 1e-8: a unit-size descent step.
+
+  `make_update` scales it by `learning_rate(cfg, learner_step)`. The step size
+  reads the learner step rather than a count kept in the optimizer state, so
+  switching a decay on or off leaves checkpoints loadable.
   """
-  if cfg.decay_steps:
-    schedule = optax.linear_schedule(cfg.learning_rate, cfg.end_learning_rate, cfg.decay_steps)
-    step_size = optax.scale_by_schedule(lambda count: -schedule(count))
-  else:
-    step_size = optax.scale(-cfg.learning_rate)
   return optax.chain(
       optax.clip(cfg.clip_gradient),
       optax.scale_by_adam(b1=cfg.b1, b2=cfg.b2, eps=cfg.eps, eps_root=0.0),
-      step_size)
+      optax.scale(-1.0))
 
 
 def init_state(cfg: config_lib.RNaDConfig, network: networks_lib.Network, example_obs: chex.Array,
@@ -168,6 +172,8 @@ def make_update(cfg: config_lib.RNaDConfig, network: networks_lib.Network,
     (loss, metrics), grads = grad_fn(state.params, state.params_target, state.params_reg,
                                      state.params_reg_prev, batch, alpha, finetune, cfg=cfg, network=network)
     updates, opt_state = optimizer.update(grads, state.opt_state, state.params)
+    lr = learning_rate(cfg.adam, state.step)
+    updates = jax.tree.map(lambda u: lr * u, updates)
     params = optax.apply_updates(state.params, updates)
     tau = cfg.target_network_avg
     params_target = jax.tree.map(lambda t, p: t + tau * (p - t), state.params_target, params)
@@ -177,7 +183,7 @@ def make_update(cfg: config_lib.RNaDConfig, network: networks_lib.Network,
         lambda: (state.params_reg, state.params_reg_prev))
     new_state = TrainingState(params=params, params_target=params_target, params_reg=params_reg,
                               params_reg_prev=params_reg_prev, opt_state=opt_state, step=state.step + 1)
-    metrics = dict(metrics, loss=loss, alpha=alpha, reg_replaced=update_reg.astype(jnp.float32),
+    metrics = dict(metrics, loss=loss, alpha=alpha, learning_rate=lr, reg_replaced=update_reg.astype(jnp.float32),
                    grad_norm=optax.global_norm(grads),
                    actor_lag=jnp.mean(state.step - batch.version.astype(jnp.int32)).astype(jnp.float32))
     return new_state, metrics
