@@ -166,6 +166,7 @@ class TrainConfig:
     learner = dataclasses.replace(
         _small_game_learner(trajectory_max=16), network=NetworkConfig(hidden=(128, 128)),
         adam=AdamConfig(learning_rate=1e-3, decay_steps=36_000, end_learning_rate=1e-4),
+        finetune=FinetuneConfig(threshold=0.02, discretization=0, at_eval=True),
         target_network_avg=0.0003, entropy_schedule=EntropyScheduleConfig(sizes=(3000,), repeats=(1,)))
     return cls(game="leduc_poker", learner=learner, actors=ActorConfig(pack_games=True),
                eval=EvalConfig(every_steps=500))
@@ -193,6 +194,14 @@ class TrainConfig:
     with random deployment; with the agent placing its pieces 81.8% (863
     steps), and with a hidden layer over each square's and its neighbours'
     planes feeding the from-to term 79.5% (639 steps; not kept).
+
+    The evaluated and exported policy drops moves below probability 0.1
+    (`finetune.at_eval`, no discretisation): on the constant-rate main job's
+    policy, 1,000 games each, 83.1% raw, 86.7-87.7% with threshold 0.1, 86.8%
+    with 0.03, 87.4% with 0.05 (0.03 with DeepNash's 1/32 discretisation was
+    no better and ten times slower on the CPU). The learning rate falls from
+    1e-3 to 2e-4 over 4,000 steps; the main job with it ended at 85.5% (1,000
+    games, post-processed), no measurable change.
     """
     return cls(
         game="stratego(variant=barrage,deployment=play,history=0)",
