@@ -160,14 +160,14 @@ class TrainConfig:
     step 10,000, lowest 0.311 at 30,000 and 0.36 at the end (40,715 steps).
     Batch 512 instead of 256 (the decay over 18,000 steps, as the run makes
     half the steps) went below 0.3 at step 11,250 (8.2 minutes) and stayed
-    there: lowest 0.233, 0.264 at the end (20,381 steps); a second run
-    stayed just above it (lowest 0.306, 0.309 at the end). Alternatives that did worse, packed: learning rate 5e-4
-    (0.66 at step 9,000, then 0.40-0.52 from 22,000 to 29,700), NeuRD beta 3
-    (0.50-0.52 at steps 13,500-14,500) and beta 6 (rose to 1.5-1.8);
-    unpacked: learning rate 3e-4, 3,000-step iterations with a target
-    average of 0.001, a 64x64 network, eta 1.0, 1 actor with
-    samples_per_insert 16. `benchmarks/neurd_beta_floor.py` estimates that
-    beta 2 alone keeps Leduc's NashConv above about 0.16.
+    there: lowest 0.233, 0.264 at the end (20,381 steps); a second run stayed
+    just above it (lowest 0.306, 0.309 at the end). Alternatives that did
+    worse, packed: learning rate 5e-4 (0.66 at step 9,000, then 0.40-0.52 from
+    22,000 to 29,700), NeuRD beta 3 (0.50-0.52 at steps 13,500-14,500) and
+    beta 6 (rose to 1.5-1.8); unpacked: learning rate 3e-4, 3,000-step
+    iterations with a target average of 0.001, a 64x64 network, eta 1.0, 1
+    actor with samples_per_insert 16. `benchmarks/neurd_beta_floor.py`
+    estimates that beta 2 alone keeps Leduc's NashConv above about 0.16.
     """
     learner = dataclasses.replace(
         _small_game_learner(trajectory_max=16), batch_size=512, network=NetworkConfig(hidden=(128, 128)),
