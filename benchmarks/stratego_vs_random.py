@@ -43,9 +43,7 @@ def main(argv=None) -> None:
     from learners.rnad import export
     policy = export.load(args.policy, post_process=False if args.raw else None)
     game, probs = openspiel_io.load_game(policy.game), policy.probs
-    pp = policy.post_process
-    how = (f"threshold {pp.threshold}, discretisation {pp.discretization or 'none'}" if pp
-           else "no post-processing")
+    how = policy.post_process.describe() if policy.post_process else "no post-processing"
     name = f"{args.policy} (step {policy.step}, {how})"
   else:
     game, name = openspiel_io.load_game(GAME), "the uniform policy"

@@ -76,8 +76,7 @@ def run(args: argparse.Namespace) -> int:
     parts.append(f"NashConv {summary['nashconv']:.4f}")
   if "win_rate_vs_random" in summary:
     parts.append(f"win rate vs random {summary['win_rate_vs_random']:.3f}")
-  ft = cfg.learner.finetune
-  if ft.at_eval:
-    parts.append(f"policy post-processed (threshold {ft.threshold}, discretisation {ft.discretization or 'none'})")
+  if cfg.learner.finetune.at_eval:
+    parts.append(f"policy post-processed ({cfg.learner.finetune.describe()})")
   print(f"train: {', '.join(parts)}; policy {summary['policy']}", flush=True)
   return 0

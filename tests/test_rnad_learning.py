@@ -43,7 +43,8 @@ def test_adam_defaults_follow_the_paper():
 def test_learning_rate_falls_linearly_then_stays(step, want):
   adam = config.AdamConfig(learning_rate=1.0, decay_steps=4, end_learning_rate=0.2)
   np.testing.assert_allclose(float(learning.learning_rate(adam, jnp.asarray(step))), want, rtol=1e-6)
-  assert float(learning.learning_rate(config.AdamConfig(learning_rate=0.3), jnp.asarray(step))) == pytest.approx(0.3)
+  constant = config.AdamConfig(learning_rate=0.3)
+  assert float(learning.learning_rate(constant, jnp.asarray(step))) == pytest.approx(0.3)
 
 
 @pytest.mark.parametrize("kwargs", [dict(decay_steps=-1), dict(decay_steps=10)])
@@ -94,7 +95,6 @@ def test_update_moves_the_target_by_a_running_average_and_replaces_reg_every_del
   assert trees_close(state3.params_reg_prev, state0.params)
 
 
-
 def test_update_steps_by_the_decayed_learning_rate():
   # Adam with b1 = 0 moves every parameter with a nonzero gradient by exactly the
   # step size on its first update; starting at learner step 2 of a 1 -> 0.2 decay
@@ -109,6 +109,7 @@ def test_update_steps_by_the_decayed_learning_rate():
   assert float(metrics["learning_rate"]) == pytest.approx(0.6)
   np.testing.assert_allclose(moved.max(), 0.6, rtol=1e-5)
   np.testing.assert_allclose(moved[moved > 1e-3], 0.6, rtol=1e-4)
+
 
 def test_learner_checkpoint_round_trip(tmp_path):
   net = networks.mlp(TINY.network, 2)
@@ -191,6 +192,7 @@ def test_exported_policy_is_post_processed_when_its_config_says_so(tmp_path):
                        cfg=config.RNaDConfig(network=net_cfg, finetune=ft), obs_size=11, num_actions=2, step=1)
   raw_policy, policy = export.load(path, post_process=False), export.load(path)
   assert (raw_policy.post_process, policy.post_process) == (None, ft)
+  assert policy.post_process.describe() == "threshold 0.45, discretisation none"
   raw, post = raw_policy.probs(obs, legal), policy.probs(obs, legal)
   # With two actions a 0.45 threshold drops the smaller one wherever it is below 0.45.
   sharp = np.min(raw, axis=-1) < 0.45

@@ -117,6 +117,10 @@ class FinetuneConfig:
     if self.discretization < 0:
       raise ValueError(f"discretization must be >= 0, got {self.discretization}")
 
+  def describe(self) -> str:
+    """The post-processing in words, e.g. 'threshold 0.1, discretisation none'."""
+    return f"threshold {self.threshold}, discretisation {self.discretization or 'none'}"
+
 
 class Backbone(enum.Enum):
   """The torso of the policy-value network."""

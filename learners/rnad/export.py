@@ -66,6 +66,6 @@ def load(path: str | pathlib.Path, post_process: bool | None = None) -> Exported
   params, _ = checkpoint.load(path, template)
   ft = config_lib.FinetuneConfig(**meta["finetune"])
   use_pp = ft.at_eval if post_process is None else post_process
+  pp = ft if use_pp else None
   return ExportedPolicy(game=meta["game"], step=meta["step"], params=params,
-                        _probs_fn=learning.make_policy_fn(net, ft if use_pp else None),
-                        post_process=ft if use_pp else None)
+                        _probs_fn=learning.make_policy_fn(net, pp), post_process=pp)
