@@ -85,7 +85,8 @@ class StrategoSelfPlayActor(interfaces.Actor):
     }, chunk_size, replay, pack)
     self.ready = self._buf.ready
     self._live = np.ones((n,), bool)  # playing (False: finished, waiting for the next restart)
-    self._act = jax.jit(functools.partial(_act, self._config, network.apply, k, features))
+    self._act = jax.jit(functools.partial(_act, self._config, network.apply, network.apply_actions, k,
+                                          features))
     self._restart = jax.jit(functools.partial(_restart, self._config, *game.batched_start()))
     self._states = self._restart(None, jnp.ones(n, bool), self._next_key())
     self.moves = 0
@@ -121,7 +122,7 @@ class StrategoSelfPlayActor(interfaces.Actor):
     return len(live)
 
 
-def _act(config, apply_fn, num_slots, features, params, states: engine.State, key):
+def _act(config, apply_fn, apply_actions_fn, num_slots, features, params, states: engine.State, key):
   """One move of every game: new states and, per game, what the trajectory records.
 
   Returns (new states, (obs, legal slots, player, slot taken, mu over the
@@ -129,18 +130,21 @@ def _act(config, apply_fn, num_slots, features, params, states: engine.State, ke
   """
   n = states.player.shape[0]
   obs = jax.vmap(functools.partial(observation.observe, config))(states, states.player).reshape(n, -1)
-  logits, _ = apply_fn(params, obs)
-  legal = states.legal
-  # A finished game has no legal action; any action leaves it as it is.
-  probs = losses.legal_policy(logits, jnp.where(states.terminal[:, None], True, legal))
-  action = jax.random.categorical(key, jnp.where(probs > 0, jnp.log(probs), -jnp.inf))
-  new = jax.vmap(functools.partial(engine.step, config))(states, action)
   # The legal actions in slots, in action order (top_k puts the ones first).
-  on, idx = jax.lax.top_k(legal.astype(jnp.float32), num_slots)
+  on, idx = jax.lax.top_k(states.legal.astype(jnp.float32), num_slots)
   on = on > 0
   ids = jnp.where(on, idx, -1)
-  slot = jnp.argmax(ids == action[:, None], axis=-1)
-  probs_slots = jnp.where(on, jnp.take_along_axis(probs, idx, axis=-1), 0.0)
+  if apply_actions_fn is not None:  # only the slots' logits
+    logits, _ = apply_actions_fn(params, obs, idx)
+  else:
+    logits, _ = apply_fn(params, obs)
+    logits = jnp.take_along_axis(logits, idx, axis=-1)
+  # A finished game has no legal action; any action leaves it as it is.
+  probs_slots = losses.legal_policy(logits, jnp.where(states.terminal[:, None], True, on))
+  slot = jax.random.categorical(key, jnp.where(probs_slots > 0, jnp.log(probs_slots), -jnp.inf))
+  action = jnp.take_along_axis(idx, slot[:, None], axis=-1)[:, 0]
+  new = jax.vmap(functools.partial(engine.step, config))(states, action)
+  probs_slots = jnp.where(on, probs_slots, 0.0)
   if features is not None:
     obs = obs[:, features]
   out = (obs.astype(jnp.float16), on.astype(jnp.uint8), states.player, slot, probs_slots, new.rewards,

@@ -253,6 +253,30 @@ def test_from_to_term_adds_query_dot_key_to_each_moves_logit():
   np.testing.assert_allclose(logits[:, 40:], want, rtol=1e-4, atol=1e-4)
 
 
+def test_slotted_apply_gives_the_full_logits_at_the_slots_actions():
+  """The learner's `apply_actions` (only K actions' pair scores) equals `apply` then a gather, values too.
+
+  Slots mix placements (no from-to term), moves, and empty slots (-1, which read action 0).
+  """
+  from games import openspiel_io
+  game = openspiel_io.load_game(BARRAGE)
+  net = networks.for_game(config.NetworkConfig(hidden=(8,), from_to_dim=4), game)
+  rng = np.random.default_rng(3)
+  obs = rng.integers(0, 2, (2, 3, 5800)).astype(np.float32)
+  params = net.init(jax.random.PRNGKey(5), obs)
+  params = jax.tree.map(lambda x: x + 0.3 * np.random.default_rng(x.size).normal(size=x.shape), params)
+  ids = rng.integers(0, 1840, (2, 3, 6)).astype(np.int32)
+  ids[..., 0] = 7  # a placement
+  ids[0, 1, 4:] = -1  # empty slots
+  logits, value = net.apply(params, obs)
+  slot_logits, slot_value = net.apply_actions(params, obs, ids)
+  np.testing.assert_allclose(slot_logits, np.take_along_axis(np.asarray(logits), np.maximum(ids, 0), -1),
+                             rtol=1e-5, atol=1e-5)
+  np.testing.assert_allclose(slot_value, value, rtol=1e-6)
+  import pyspiel
+  assert networks.for_game(config.NetworkConfig(hidden=(8,)), pyspiel.load_game("kuhn_poker")).apply_actions
+
+
 def test_from_to_term_needs_a_board_game():
   import pyspiel
   with pytest.raises(ValueError, match="from_to_dim"):

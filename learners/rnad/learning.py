@@ -109,8 +109,13 @@ def policy_outputs(network: networks_lib.Network, params: chex.ArrayTree, obs: c
                    legal: chex.Array, action_ids: chex.Array | None = None
                    ) -> tuple[chex.Array, chex.Array, chex.Array, chex.Array]:
   """(pi, log_pi, logits, v) of `params` on observations, masked to legal actions (in slots, see `Trajectories`)."""
-  logits, v = network.apply(params, jnp.asarray(obs, jnp.float32))
-  if action_ids is not None:
+  obs = jnp.asarray(obs, jnp.float32)
+  if action_ids is None:
+    logits, v = network.apply(params, obs)
+  elif network.apply_actions is not None:
+    logits, v = network.apply_actions(params, obs, jnp.asarray(action_ids, jnp.int32))
+  else:
+    logits, v = network.apply(params, obs)
     logits = jnp.take_along_axis(logits, jnp.maximum(action_ids, 0).astype(jnp.int32), axis=-1)
   return losses.legal_policy(logits, legal), losses.legal_log_policy(logits, legal), logits, v
 

@@ -28,10 +28,18 @@ class Network:
   `features`, where set, are the indices of the observation entries the
   network reads; it then also takes observations already cut to them (so an
   actor may store only those in replay).
+
+  `apply_actions`, where set, is `apply_actions(params, obs, action_ids) ->
+  (logits [..., K], value)`: the logits of the K actions `action_ids` names
+  (any entry < 0 reads action 0), equal to `apply`'s logits gathered at them.
+  The learner uses it on slotted trajectories (see `learning.Trajectories`),
+  where it may skip work that only the other actions need.
   """
   init: Callable[[chex.PRNGKey, chex.Array], chex.ArrayTree]
   apply: Callable[[chex.ArrayTree, chex.Array], tuple[chex.Array, chex.Array]]
   features: np.ndarray | None = dataclasses.field(default=None, compare=False)
+  apply_actions: Callable[[chex.ArrayTree, chex.Array, chex.Array], tuple[chex.Array, chex.Array]] | None = (
+      dataclasses.field(default=None, compare=False))
 
 
 def mlp(cfg: config_lib.NetworkConfig, num_actions: int, features=None, squares=None, from_to=None) -> Network:
@@ -65,23 +73,37 @@ def mlp(cfg: config_lib.NetworkConfig, num_actions: int, features=None, squares=
     if np.array_equal(moves, np.arange(moves[0], moves[-1] + 1)):
       moves = slice(int(moves[0]), int(moves[-1]) + 1)  # Stratego's: a slice, not a scatter
 
-  def forward(obs):
+  def forward(obs, action_ids=None):
     if features is not None and obs.shape[-1] != len(features):
       obs = jnp.take(obs, features, axis=-1)
     torso = hk.nets.MLP(list(cfg.hidden), activate_final=True, name="torso")(obs)
     logits = hk.Linear(num_actions, name="policy")(torso)
     value = hk.Linear(1, name="value")(torso)
-    if pairwise:
-      logits = logits.at[..., moves].add(_pair_scores(cfg.from_to_dim, obs[..., squares], torso)
-                                         .reshape(obs.shape[:-1] + (-1,))[..., pair_index])
+    if action_ids is not None:
+      ids = jnp.maximum(action_ids, 0)
+      logits = jnp.take_along_axis(logits, ids, axis=-1)
+      if pairwise:  # only the K actions' pairs, not all S x S of them
+        q, k = _square_embeddings(cfg.from_to_dim, obs[..., squares], torso)
+        frm, to = jnp.asarray(from_to)[ids, 0], jnp.asarray(from_to)[ids, 1]
+        q_from = jnp.take_along_axis(q, jnp.maximum(frm, 0)[..., None], axis=-2)
+        k_to = jnp.take_along_axis(k, jnp.maximum(to, 0)[..., None], axis=-2)
+        logits += jnp.where(frm >= 0, jnp.sum(q_from * k_to, -1) / np.sqrt(cfg.from_to_dim), 0.0)
+    elif pairwise:
+      q, k = _square_embeddings(cfg.from_to_dim, obs[..., squares], torso)
+      scores = jnp.einsum("...fd,...td->...ft", q, k) / np.sqrt(cfg.from_to_dim)
+      logits = logits.at[..., moves].add(scores.reshape(obs.shape[:-1] + (-1,))[..., pair_index])
     return logits, value
 
   transformed = hk.without_apply_rng(hk.transform(forward))
-  return Network(init=transformed.init, apply=transformed.apply, features=features)
+  return Network(init=transformed.init, apply=transformed.apply, features=features,
+                 apply_actions=transformed.apply)
 
 
-def _pair_scores(dim: int, square_inputs, torso):
-  """[..., S, S] scores q(from) . k(to) / sqrt(dim) from [..., S, C] square inputs and the [..., H] torso."""
+def _square_embeddings(dim: int, square_inputs, torso):
+  """Query and key [..., S, dim] of every square, from [..., S, C] square inputs and the [..., H] torso.
+
+  A move's pair score is q(from) . k(to) / sqrt(dim).
+  """
   num_squares = square_inputs.shape[-2]
   init = hk.initializers.TruncatedNormal(0.02)
 
@@ -91,8 +113,7 @@ def _pair_scores(dim: int, square_inputs, torso):
     return hk.Linear(dim, name=name)(square_inputs) + position + context
 
   with hk.name_scope("from_to"):
-    q, k = embed("query"), embed("key")
-  return jnp.einsum("...fd,...td->...ft", q, k) / np.sqrt(dim)
+    return embed("query"), embed("key")
 
 
 def lm_backbone(cfg: config_lib.NetworkConfig, game) -> Network:
