@@ -45,7 +45,8 @@ class StrategoSelfPlayActor(interfaces.Actor):
 
   Args:
     game: a `stratego(...)` game with `deployment=play` or `random`, or an `initial_board`.
-    network: the policy network (its `apply` runs inside the jitted move).
+    network: the policy network (its `apply_actions`, or `apply` then a gather, runs inside the jitted
+      move on the legal actions' slots).
     num_games: games played at once (N).
     trajectory_max: steps kept per row (T); without `pack` a longer game is cut
       there (the learner then sees no reward for it, as for a draw).

@@ -273,8 +273,6 @@ def test_slotted_apply_gives_the_full_logits_at_the_slots_actions():
   np.testing.assert_allclose(slot_logits, np.take_along_axis(np.asarray(logits), np.maximum(ids, 0), -1),
                              rtol=1e-5, atol=1e-5)
   np.testing.assert_allclose(slot_value, value, rtol=1e-6)
-  import pyspiel
-  assert networks.for_game(config.NetworkConfig(hidden=(8,)), pyspiel.load_game("kuhn_poker")).apply_actions
 
 
 def test_from_to_term_needs_a_board_game():

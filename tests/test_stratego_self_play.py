@@ -15,12 +15,12 @@ from learners.rnad import config, learning, networks
 BOARD = board({"a1": "F", "b2": "C", "e4": "C", "j1": "L", "a10": "F", "c9": "C", "f7": "C", "j10": "L"})
 
 
-def _actor(game, num_games=6, trajectory_max=40, chunk_size=2, seed=0, features=True):
-  net_cfg = config.NetworkConfig(hidden=(16,))
+def _actor(game, num_games=6, trajectory_max=40, chunk_size=2, seed=0, features=True, from_to_dim=0):
+  net_cfg = config.NetworkConfig(hidden=(16,), from_to_dim=from_to_dim)
   net = networks.for_game(net_cfg, game) if features else networks.mlp(net_cfg, game.num_distinct_actions())
   params = net.init(jax.random.PRNGKey(3), np.zeros((1, openspiel_io.observation_size(game)), np.float32))
   actor = stratego_self_play.StrategoSelfPlayActor(game, net, num_games, trajectory_max, chunk_size, seed=seed)
-  return actor, params
+  return actor, params, net
 
 
 def _trajectories(actor, params, moves):
@@ -33,11 +33,13 @@ def _trajectories(actor, params, moves):
 def test_recorded_games_replay_in_the_openspiel_game_step_for_step(start):
   """From a fixed board, or from an empty one where the policy places both sides' pieces."""
   game = pyspiel.load_game("stratego", {"variant": "barrage", "history": 2, "max_moves": 30, **start})
-  actor, params = _actor(game)
+  actor, params, net = _actor(game, from_to_dim=4)  # the from-to term, on the actor's slots too
   keep = observation.informative_features(game.config)  # what the MLP reads, so what the actor stores
   assert len(keep) == 18 * 100 + 19 + 2 * 6 * 100
   trajs = _trajectories(actor, params, 700 if "deployment" in start else 400)  # placing: 16 steps more a game
   assert len(trajs) >= 8
+  # mu, which the actor computes on the slots alone, is the network's legal softmax over all actions.
+  policy = learning.make_policy_fn(net)
   for tr in trajs:
     state = game.new_initial_state()
     steps = int(tr.valid.sum())
@@ -55,6 +57,8 @@ def test_recorded_games_replay_in_the_openspiel_game_step_for_step(start):
       assert tr.action_oh[t].sum() == 1 and tr.legal[t][tr.action_oh[t] > 0] == 1
       assert tr.policy[t].sum() == pytest.approx(1.0, abs=1e-5)
       assert np.all(tr.policy[t][tr.legal[t] == 0] == 0)
+      full = np.asarray(policy(params, np.asarray(openspiel_io.observe(state), np.float32)[None], legal_full[None]))
+      np.testing.assert_allclose(tr.policy[t][tr.legal[t] > 0], full[0, ids[tr.legal[t] > 0]], rtol=1e-4, atol=1e-6)
       state.apply_action(int(ids[np.argmax(tr.action_oh[t])]))
       np.testing.assert_array_equal(tr.rewards[t], state.rewards())
     assert state.is_terminal() or steps == 40
@@ -65,7 +69,7 @@ def test_recorded_games_replay_in_the_openspiel_game_step_for_step(start):
 
 def test_slots_hold_the_legal_actions_in_order_and_nothing_else():
   game = openspiel_io.load_game("stratego(variant=barrage,deployment=random,history=0)")
-  actor, params = _actor(game, num_games=8, trajectory_max=30, chunk_size=4)
+  actor, params, _ = _actor(game, num_games=8, trajectory_max=30, chunk_size=4)
   trajs = _trajectories(actor, params, 300)
   k = engine.max_legal_actions(game.config)
   assert k == 52 and trajs[0].legal.shape == (30, 52)
@@ -80,7 +84,7 @@ def test_slots_hold_the_legal_actions_in_order_and_nothing_else():
 
 def test_random_setups_differ_and_hold_the_barrage_pieces():
   game = openspiel_io.load_game("stratego(variant=barrage,deployment=random,history=0)")
-  actor, params = _actor(game, num_games=16, trajectory_max=8, chunk_size=16, features=False)
+  actor, params, _ = _actor(game, num_games=16, trajectory_max=8, chunk_size=16, features=False)
   trajs = _trajectories(actor, params, 16 * 8)[:16]
   first = np.stack([tr.obs[0].astype(np.float32).reshape(-1, 100) for tr in trajs])
   own = first[:, :12].sum(axis=2)  # own pieces per type, as Red sees them at move 1

@@ -51,7 +51,8 @@ def mlp(cfg: config_lib.NetworkConfig, num_actions: int, features=None, squares=
   of that square's own inputs plus a learned embedding of the square plus a
   map of the torso's output. One set of weights scores "this piece onto that
   square" on every square, which a linear head over the torso has to learn
-  square by square.
+  square by square. `Network.apply_actions` computes that term only for the
+  actions asked for, not for all S x S square pairs.
 
   Args:
     cfg: the widths (`hidden`, `from_to_dim`).
