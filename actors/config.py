@@ -208,13 +208,13 @@ class TrainConfig:
     no better and ten times slower on the CPU). The learning rate falls from
     1e-3 to 2e-4 over 4,000 steps; the main job with it ended at 85.5% (1,000
     games, post-processed), no measurable change. With the slotted learner
-    the main job makes 8,680 steps: 90.0% in its 200 games, 87.9% in 1,000. Twelve-minute trials judged
-    on 1,000 games (post-processed, raw in brackets): batch 32 85.2% (82.3%)
-    after 524 steps, and with the slotted learner (twice the updates a minute)
-    84.6% (81.1%) after 993 steps; batch 32 with a 256x256 torso and
-    `from_to_dim` 32 (slotted), 84.8% (80.0%) after 602 steps. Neither more steps, a
-    bigger batch nor a wider network moved the plateau, so the preset keeps
-    batch 16 and 128x128. Fine-tuning from the first step
+    the main job makes 8,680 steps: 90.0% in its 200 games, 87.9% in 1,000.
+    Twelve-minute trials judged on 1,000 games (post-processed, raw in
+    brackets): batch 32 85.2% (82.3%) after 524 steps, and with the slotted
+    learner (twice the updates a minute) 84.6% (81.1%) after 993 steps; batch
+    32 with a 256x256 torso and `from_to_dim` 32 (slotted), 84.8% (80.0%)
+    after 602 steps. Neither more steps, a bigger batch nor a wider network
+    moved the plateau, so the preset keeps batch 16 and 128x128. Fine-tuning from the first step
     (`finetune.from_learner_steps=0`) fell to 75.1% (71.8%).
     """
     return cls(

@@ -45,8 +45,8 @@ class StrategoSelfPlayActor(interfaces.Actor):
 
   Args:
     game: a `stratego(...)` game with `deployment=play` or `random`, or an `initial_board`.
-    network: the policy network (its `apply_actions`, or `apply` then a gather, runs inside the jitted
-      move on the legal actions' slots).
+    network: the policy network (its `slot_logits`, the legal actions' logits only, runs inside
+      the jitted move on the legal actions' slots).
     num_games: games played at once (N).
     trajectory_max: steps kept per row (T); without `pack` a longer game is cut
       there (the learner then sees no reward for it, as for a draw).
@@ -86,8 +86,7 @@ class StrategoSelfPlayActor(interfaces.Actor):
     }, chunk_size, replay, pack)
     self.ready = self._buf.ready
     self._live = np.ones((n,), bool)  # playing (False: finished, waiting for the next restart)
-    self._act = jax.jit(functools.partial(_act, self._config, network.apply, network.apply_actions, k,
-                                          features))
+    self._act = jax.jit(functools.partial(_act, self._config, network.slot_logits, k, features))
     self._restart = jax.jit(functools.partial(_restart, self._config, *game.batched_start()))
     self._states = self._restart(None, jnp.ones(n, bool), self._next_key())
     self.moves = 0
@@ -123,7 +122,7 @@ class StrategoSelfPlayActor(interfaces.Actor):
     return len(live)
 
 
-def _act(config, apply_fn, apply_actions_fn, num_slots, features, params, states: engine.State, key):
+def _act(config, slot_logits_fn, num_slots, features, params, states: engine.State, key):
   """One move of every game: new states and, per game, what the trajectory records.
 
   Returns (new states, (obs, legal slots, player, slot taken, mu over the
@@ -135,11 +134,7 @@ def _act(config, apply_fn, apply_actions_fn, num_slots, features, params, states
   on, idx = jax.lax.top_k(states.legal.astype(jnp.float32), num_slots)
   on = on > 0
   ids = jnp.where(on, idx, -1)
-  if apply_actions_fn is not None:  # only the slots' logits
-    logits, _ = apply_actions_fn(params, obs, idx)
-  else:
-    logits, _ = apply_fn(params, obs)
-    logits = jnp.take_along_axis(logits, idx, axis=-1)
+  logits, _ = slot_logits_fn(params, obs, idx)
   # A finished game has no legal action; any action leaves it as it is.
   probs_slots = losses.legal_policy(logits, jnp.where(states.terminal[:, None], True, on))
   slot = jax.random.categorical(key, jnp.where(probs_slots > 0, jnp.log(probs_slots), -jnp.inf))

@@ -112,11 +112,8 @@ def policy_outputs(network: networks_lib.Network, params: chex.ArrayTree, obs: c
   obs = jnp.asarray(obs, jnp.float32)
   if action_ids is None:
     logits, v = network.apply(params, obs)
-  elif network.apply_actions is not None:
-    logits, v = network.apply_actions(params, obs, jnp.asarray(action_ids, jnp.int32))
   else:
-    logits, v = network.apply(params, obs)
-    logits = jnp.take_along_axis(logits, jnp.maximum(action_ids, 0).astype(jnp.int32), axis=-1)
+    logits, v = network.slot_logits(params, obs, action_ids)
   return losses.legal_policy(logits, legal), losses.legal_log_policy(logits, legal), logits, v
 
 

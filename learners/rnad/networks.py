@@ -41,6 +41,18 @@ class Network:
   apply_actions: Callable[[chex.ArrayTree, chex.Array, chex.Array], tuple[chex.Array, chex.Array]] | None = (
       dataclasses.field(default=None, compare=False))
 
+  def slot_logits(self, params: chex.ArrayTree, obs: chex.Array,
+                  action_ids: chex.Array) -> tuple[chex.Array, chex.Array]:
+    """(logits [..., K], value) of the actions `action_ids` (< 0 reads action 0).
+
+    `apply_actions` where the network has one, else `apply` then a gather.
+    """
+    action_ids = jnp.asarray(action_ids, jnp.int32)
+    if self.apply_actions is not None:
+      return self.apply_actions(params, obs, action_ids)
+    logits, v = self.apply(params, obs)
+    return jnp.take_along_axis(logits, jnp.maximum(action_ids, 0), axis=-1), v
+
 
 def mlp(cfg: config_lib.NetworkConfig, num_actions: int, features=None, squares=None, from_to=None) -> Network:
   """A ReLU MLP torso with a linear policy head (num_actions logits) and a linear value head.
