@@ -214,8 +214,12 @@ class TrainConfig:
     learner (twice the updates a minute) 84.6% (81.1%) after 993 steps; batch
     32 with a 256x256 torso and `from_to_dim` 32 (slotted), 84.8% (80.0%)
     after 602 steps. Neither more steps, a bigger batch nor a wider network
-    moved the plateau, so the preset keeps batch 16 and 128x128. Fine-tuning from the first step
-    (`finetune.from_learner_steps=0`) fell to 75.1% (71.8%).
+    moved the plateau, so the preset keeps batch 16 and 128x128. Fine-tuning
+    from the first step (`finetune.from_learner_steps=0`) fell to 75.1%
+    (71.8%); gamma 0.98 83.2% (82.5%), eta 0.02 83.4% (78.8%), eta 0.1
+    85.3% (83.7%), NeuRD beta 8 60.5% (67.7%). Beta 4 gave 85.9% (82.9%) in 12
+    minutes, but a main job with it ended at 80.2% over 1,000 games, so the
+    preset keeps beta 2.
     """
     return cls(
         game="stratego(variant=barrage,deployment=play,history=0)",
