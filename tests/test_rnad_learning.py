@@ -270,11 +270,10 @@ def test_slotted_apply_gives_the_full_logits_at_the_slots_actions():
   ids[0, 1, 4:] = -1  # empty slots
   logits, value = net.apply(params, obs)
   slot_logits, slot_value = net.apply_actions(params, obs, ids)
-  np.testing.assert_allclose(slot_logits, np.take_along_axis(np.asarray(logits), np.maximum(ids, 0), -1),
-                             rtol=1e-5, atol=1e-5)
+  gathered = np.take_along_axis(np.asarray(logits), np.maximum(ids, 0), -1)
+  np.testing.assert_allclose(slot_logits, gathered, rtol=1e-5, atol=1e-5)
   np.testing.assert_allclose(slot_value, value, rtol=1e-6)
   # `slot_logits` takes `apply_actions`, or without it (the LM backbones) `apply` then the same gather.
-  gathered = np.take_along_axis(np.asarray(logits), np.maximum(ids, 0), -1)
   np.testing.assert_allclose(net.slot_logits(params, obs, ids)[0], gathered, rtol=1e-5, atol=1e-5)
   plain = dataclasses.replace(net, apply_actions=None)
   np.testing.assert_allclose(plain.slot_logits(params, obs, ids)[0], gathered, rtol=1e-6)
