@@ -12,12 +12,15 @@ dispatch runs: all E on every token for dense, E x capacity slots for
 sparse); MFU divides it by the peak (`--peak-tflops`, or a known GPU's dense
 bf16 peak). On an accelerator the compute dtype defaults to bfloat16.
 `--moe-dispatch dense,sparse` times the MoE backbone both ways (default: the
-preset's dispatch).
+preset's dispatch). `--set KEY=VALUE` overrides a field of every timed config,
+as `stratago model --set` does (e.g. the attention kernel).
 
   python benchmarks/networks_speed.py                           # CPU: tiny and small presets
   python benchmarks/networks_speed.py --presets base --backbones transformer --batch 512   # GPU
   python benchmarks/networks_speed.py --peak-tflops 989 --json out.json
   python benchmarks/networks_speed.py --backbones moe --presets small --moe-dispatch dense,sparse
+  python benchmarks/networks_speed.py --backbones transformer --presets base --batch 512 \
+      --set attention.logit_cap=0 --set attention.implementation=cudnn     # GPU: cuDNN's fused attention
 
 Written for the pinned JAX 0.4.34 / Haiku 0.0.16 and for current JAX (0.10+) with the matching Haiku.
 """
@@ -40,7 +43,8 @@ import numpy as np  # noqa: E402
 
 from agents.networks import Backbone, DType, MoeDispatch, NetworkConfig, Preset, counting, make_network  # noqa: E402
 from agents.networks import masked_log_softmax  # noqa: E402
-from agents.networks.model_info import load_game  # noqa: E402
+from agents.networks.model_info import build_config, load_game  # noqa: E402
+from core.errors import UserError  # noqa: E402
 
 # Dense bf16 peak FLOP/s by device-kind substring (vendor datasheets, without sparsity).
 PEAKS_BF16 = {"H200": 989e12, "H100": 989e12, "A100": 312e12, "L4": 121e12, "A10": 125e12,
@@ -141,7 +145,14 @@ def main(argv=None) -> int:
   parser.add_argument("--moe-dispatch", default=None,
                       help="comma-separated MoE dispatches to time, e.g. dense,sparse (default: the preset's)")
   parser.add_argument("--capacity-factor", type=float, default=None, help="sparse MoE capacity factor override")
+  parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                      help="override a config field, e.g. --set attention.logit_cap=0 (repeatable)")
   args = parser.parse_args(argv)
+  try:
+    for backbone in args.backbones.split(","):  # Bad keys or values fail here, before any timing.
+      build_config(backbone.strip(), "tiny", args.set)
+  except (UserError, ValueError) as e:
+    parser.error(str(e))
 
   device = jax.devices()[0]
   accel = device.platform != "cpu"
@@ -153,13 +164,13 @@ def main(argv=None) -> int:
   print(f"jax {jax.__version__} on {device.platform} ({device.device_kind}), {jax.device_count()} device(s); "
         f"game {args.game}, batch {batch}, dtype {dtype.value}, peak "
         f"{f'{peak / 1e12:.0f} TFLOP/s' if peak else 'unknown (no MFU)'}; median of {args.iters} after "
-        f"{args.warmup} warm-up", flush=True)
+        f"{args.warmup} warm-up" + (f"; set {' '.join(args.set)}" if args.set else ""), flush=True)
   print(f"{'backbone':<13}{'preset':<7}{'params':>13}{'fwd ms':>9}{'fwd TFLOP/s':>13}{'fwd MFU':>9}"
         f"{'train ms':>10}{'train TFLOP/s':>15}{'train MFU':>11}{'positions/s':>13}", flush=True)
   results = []
   for backbone in args.backbones.split(","):
     for preset in presets.split(","):
-      base = dataclasses.replace(NetworkConfig.from_preset(backbone.strip(), preset.strip()), dtype=dtype)
+      base = dataclasses.replace(build_config(backbone.strip(), preset.strip(), args.set), dtype=dtype)
       for config in _moe_variants(base, args.moe_dispatch, args.capacity_factor):
         r = measure(config, game, batch, args.warmup, args.iters, peak, preset.strip())
         results.append(r)
@@ -171,7 +182,7 @@ def main(argv=None) -> int:
   if args.json:
     tmp = args.json + ".tmp"
     with open(tmp, "w") as f:
-      json.dump({"device": device.device_kind, "jax": jax.__version__, "game": args.game,
+      json.dump({"device": device.device_kind, "jax": jax.__version__, "game": args.game, "set": args.set,
                  "results": [dataclasses.asdict(r) for r in results]}, f, indent=1)
     os.replace(tmp, args.json)
   return 0

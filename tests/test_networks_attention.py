@@ -1,4 +1,4 @@
-"""Attention math: sliding window vs a hand-built band mask, GQA vs MHA, soft-cap, RoPE."""
+"""Attention math: sliding window vs a hand-built band mask, GQA vs MHA, soft-cap, RoPE, fused kernels."""
 
 import haiku as hk
 import jax
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from agents.networks import attention, layers
-from agents.networks.config import AttentionConfig
+from agents.networks.config import AttentionConfig, AttentionImpl
 
 
 def _reference(q, k, v, mask, cap=0.0):
@@ -128,3 +128,51 @@ def test_cached_chunks_equal_one_call():
     parts.append(y)
   np.testing.assert_allclose(np.concatenate(parts, axis=1), whole, atol=1e-5)
   np.testing.assert_array_equal(cache.pos, np.tile([3, 4, 5], (2, 1)))
+
+
+def test_no_mask_equals_all_true_mask():
+  q, k, v = _qkv(n=4, kv=2)
+  mask = np.ones((2, 7, 7), bool)
+  np.testing.assert_allclose(attention.attend(q, k, v, None), attention.attend(q, k, v, mask), atol=1e-6)
+  np.testing.assert_allclose(attention.attend(q, k, v, None), _reference(q, k, v, mask), atol=1e-5)
+
+
+@pytest.mark.parametrize("length", [6, 7])
+@pytest.mark.parametrize("window,causal,cached", [(None, False, False), (3, False, False), (3, True, True)])
+def test_dot_product_attention_kernel_equals_einsums(window, causal, cached, length):
+  """`implementation=xla` runs jax.nn.dot_product_attention, the call that `cudnn` makes on a GPU:
+  with the same parameters it gives the einsum layer's output (global, windowed, and cached causal;
+  7 tokens take the padding that cuDNN needs for odd lengths)."""
+  def layer(impl):
+    cfg = AttentionConfig(num_heads=4, num_kv_heads=2, head_dim=8, window=3, logit_cap=0.0,
+                          implementation=impl)
+    return hk.without_apply_rng(hk.transform(
+        lambda x, p, t, c: attention.Attention(cfg, window=window, causal=causal, name="a")(x, p, t, c)))
+  x = np.random.default_rng(3).normal(size=(2, length, 16)).astype(np.float32)
+  pos = np.tile(np.arange(length), (2, 1))
+  cache = attention.empty_cache(2, 3, 2, 8, jnp.float32) if cached else None
+  einsum, fused = layer(AttentionImpl.EINSUM), layer(AttentionImpl.XLA)
+  params = einsum.init(jax.random.PRNGKey(0), x, pos[..., None], pos, cache)
+  want, want_cache = einsum.apply(params, x, pos[..., None], pos, cache)
+  got, got_cache = fused.apply(params, x, pos[..., None], pos, cache)
+  np.testing.assert_allclose(got, want, atol=1e-5)
+  if cached:
+    np.testing.assert_array_equal(got_cache.pos, want_cache.pos)
+
+
+@pytest.mark.parametrize("impl", [AttentionImpl.CUDNN, AttentionImpl.XLA])
+def test_fused_kernels_refuse_a_soft_cap(impl):
+  with pytest.raises(ValueError, match="logit_cap=0"):
+    AttentionConfig(logit_cap=50.0, implementation=impl)
+  assert AttentionConfig(logit_cap=0.0, implementation=impl).implementation is impl
+
+
+def test_odd_lengths_pad_one_token_that_nobody_sees():
+  """7 queries and 9 keys become 8 and 10: real queries see the same keys as before."""
+  q, k, v = _qkv(l=7, n=4, kv=2)
+  k9, v9 = (np.concatenate([x, x[:, :2]], axis=1) for x in (k, v))
+  mask = np.random.default_rng(4).random((2, 7, 9)) < 0.6
+  mask[:, :, 0] = True
+  got = attention.attend_fused(q, k9, v9, jnp.asarray(mask), AttentionImpl.XLA)
+  assert got.shape == q.shape
+  np.testing.assert_allclose(got, _reference(q, k9, v9, mask), atol=1e-5)

@@ -1,6 +1,6 @@
 """Policy/value networks: LM backbones (Gemma, Griffin, MoE), a ResNet baseline, encoders and heads."""
 
-from agents.networks.config import (AttentionConfig, AttentionKind, Backbone, BlockKind, DType,
+from agents.networks.config import (AttentionConfig, AttentionImpl, AttentionKind, Backbone, BlockKind, DType,
                                     EncoderConfig, GriffinConfig, HeadConfig, MoeConfig, MoeDispatch,
                                     NetworkConfig, PolicyHead, Preset)
 from agents.networks.counting import LayerCount, ModelCount, count
@@ -9,7 +9,7 @@ from agents.networks.factory import GriffinState, Network, NetworkOutput, make_n
 from agents.networks.heads import masked_log_softmax
 
 __all__ = [
-    "AttentionConfig", "AttentionKind", "Backbone", "BlockKind", "DType", "EncoderConfig",
+    "AttentionConfig", "AttentionImpl", "AttentionKind", "Backbone", "BlockKind", "DType", "EncoderConfig",
     "GameSpec", "GriffinConfig", "GriffinState", "HeadConfig", "LayerCount", "ModelCount", "MoeConfig",
     "MoeDispatch", "Network", "NetworkConfig", "NetworkOutput", "PolicyHead", "Preset", "count", "make_network",
     "masked_log_softmax", "spec_from_game",

@@ -1,9 +1,11 @@
 """Multi-head, grouped-query and multi-query attention with RoPE, sliding windows and soft-capping.
 
 `attend` is the pure math; `Attention` is the Haiku layer that projects,
-rotates, caches keys for step-by-step use, and calls it. A key/value cache
-holds the last `window` keys with their token indices, so a local-attention
-layer's state has a fixed size however long the history.
+rotates, caches keys for step-by-step use, and calls it (or, where the
+config's `implementation` asks, `jax.nn.dot_product_attention`: cuDNN's fused
+kernel on a GPU). A key/value cache holds the last `window` keys with their
+token indices, so a local-attention layer's state has a fixed size however
+long the history.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import jax
 import jax.numpy as jnp
 
 from agents.networks import layers
-from agents.networks.config import AttentionConfig
+from agents.networks.config import AttentionConfig, AttentionImpl
 
 _MASKED = -2.3819763e38  # Large negative logit for masked keys (finite, so softmax stays NaN-free).
 
@@ -55,13 +57,14 @@ def attention_mask(q_pos: jax.Array, k_pos: jax.Array, window: int | None, causa
   return mask
 
 
-def attend(q: jax.Array, k: jax.Array, v: jax.Array, mask: jax.Array, logit_cap: float = 0.0) -> jax.Array:
+def attend(q: jax.Array, k: jax.Array, v: jax.Array, mask: jax.Array | None,
+           logit_cap: float = 0.0) -> jax.Array:
   """Scaled dot-product attention with grouped key/value heads.
 
   Args:
     q: [B, L, N, H] queries.
     k, v: [B, S, K, H] keys and values, N a multiple of K (K = N: multi-head; K = 1: multi-query).
-    mask: [B, L, S] True where a query may see a key.
+    mask: [B, L, S] True where a query may see a key; None: every key.
     logit_cap: soft-cap of the logits (0: none).
 
   Returns:
@@ -72,10 +75,31 @@ def attend(q: jax.Array, k: jax.Array, v: jax.Array, mask: jax.Array, logit_cap:
   q = q.reshape(b, l, kv_heads, n // kv_heads, h) * (h ** -0.5)
   logits = jnp.einsum("BLKGH,BSKH->BKGLS", q, k).astype(jnp.float32)
   logits = layers.soft_cap(logits, logit_cap)
-  logits = jnp.where(mask[:, None, None], logits, _MASKED)
+  if mask is not None:
+    logits = jnp.where(mask[:, None, None], logits, _MASKED)
   probs = jax.nn.softmax(logits, axis=-1).astype(v.dtype)
   out = jnp.einsum("BKGLS,BSKH->BLKGH", probs, v)
   return out.reshape(b, l, n, h)
+
+
+def attend_fused(q: jax.Array, k: jax.Array, v: jax.Array, mask: jax.Array | None,
+                 implementation: AttentionImpl) -> jax.Array:
+  """`attend` without soft-cap, through `jax.nn.dot_product_attention` (cuDNN's kernel or XLA's).
+
+  cuDNN trains with a mask only where both lengths are even, so an odd length
+  gets one padding token: no real query sees the padded key, and the padded
+  query's output is dropped. Shapes and meaning as in `attend`.
+  """
+  length = q.shape[1]
+  if mask is not None and (q.shape[1] % 2 or k.shape[1] % 2):
+    pad_q, pad_k = q.shape[1] % 2, k.shape[1] % 2
+    q = jnp.pad(q, ((0, 0), (0, pad_q), (0, 0), (0, 0)))
+    k, v = (jnp.pad(x, ((0, 0), (0, pad_k), (0, 0), (0, 0))) for x in (k, v))
+    mask = jnp.pad(mask, ((0, 0), (0, 0), (0, pad_k)), constant_values=False)
+    mask = jnp.pad(mask, ((0, 0), (0, pad_q), (0, 0)), constant_values=True)
+  out = jax.nn.dot_product_attention(q, k, v, mask=None if mask is None else mask[:, None],
+                                     implementation=implementation.value)
+  return out[:, :length]
 
 
 class Attention(hk.Module):
@@ -122,6 +146,11 @@ class Attention(hk.Module):
       size = cache.pos.shape[1]
       new_cache = KVCache(k=k[:, -size:].astype(cache.k.dtype), v=v[:, -size:].astype(cache.v.dtype),
                           pos=k_pos[:, -size:])
-    mask = attention_mask(token_pos, k_pos, self.window, self.causal)
-    out = attend(q, k, v, mask, c.logit_cap)
+    # Token indices are never negative without a cache, so a global bidirectional layer sees every key.
+    full = cache is None and self.window is None and not self.causal
+    mask = None if full else attention_mask(token_pos, k_pos, self.window, self.causal)
+    if c.implementation is AttentionImpl.EINSUM:
+      out = attend(q, k, v, mask, c.logit_cap)
+    else:
+      out = attend_fused(q, k, v, mask, c.implementation)
     return layers.Dense(x.shape[-1], in_ndim=2, name="o")(out), new_cache

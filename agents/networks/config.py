@@ -39,6 +39,20 @@ class AttentionKind(enum.Enum):
   GLOBAL = "global"
 
 
+class AttentionImpl(enum.Enum):
+  """Which kernel computes softmax(q k^T / sqrt(H)) v.
+
+  EINSUM: the einsums of `attention.attend`; any device, soft-capping allowed.
+  CUDNN: jax.nn.dot_product_attention's fused cuDNN (flash) kernel; NVIDIA
+    GPUs in bfloat16 only, and no soft-cap (attention.logit_cap must be 0).
+  XLA: jax.nn.dot_product_attention's XLA path, the same call as CUDNN on any
+    device (what the tests compare against EINSUM on a CPU); no soft-cap.
+  """
+  EINSUM = "einsum"
+  CUDNN = "cudnn"
+  XLA = "xla"
+
+
 class BlockKind(enum.Enum):
   """A Griffin residual block's temporal mixer."""
   RECURRENT = "recurrent"
@@ -81,6 +95,7 @@ class AttentionConfig:
     window: a LOCAL layer's span in tokens (|i - j| < window; causal in Griffin).
     pattern: kinds cycled over the transformer's layers, e.g. (LOCAL, GLOBAL).
     logit_cap: soft-cap `cap * tanh(x / cap)` of attention logits; 0 turns it off.
+    implementation: the kernel (AttentionImpl); fused kernels need logit_cap 0.
     rope_base: rotary embedding base period; rotary pairs are split between the
       position axes (row and column on a board, plus the move in Griffin).
   """
@@ -91,6 +106,7 @@ class AttentionConfig:
   pattern: tuple[AttentionKind, ...] = (AttentionKind.LOCAL, AttentionKind.GLOBAL)
   logit_cap: float = 50.0
   rope_base: float = 10_000.0
+  implementation: AttentionImpl = AttentionImpl.EINSUM
 
   def __post_init__(self):
     if self.num_heads < 1 or self.num_kv_heads < 1:
@@ -105,6 +121,9 @@ class AttentionConfig:
       raise ValueError("pattern must name at least one attention kind")
     if self.logit_cap < 0 or self.rope_base <= 0:
       raise ValueError("logit_cap must be >= 0 and rope_base > 0")
+    if self.implementation is not AttentionImpl.EINSUM and self.logit_cap:
+      raise ValueError(f"attention.implementation={self.implementation.value} has no soft-cap: "
+                       f"set attention.logit_cap=0 (it is {self.logit_cap:g})")
 
 
 @dataclasses.dataclass(frozen=True)
