@@ -95,6 +95,31 @@ def test_update_moves_the_target_by_a_running_average_and_replaces_reg_every_del
   assert trees_close(state3.params_reg_prev, state0.params)
 
 
+def test_debiased_target_rate_by_hand():
+  # avg / (1 - (1 - avg)^(t + 1)) with avg 1/2: 1, 2/3, 4/7; 0.0003 tends to 0.0003.
+  rates = [float(learning.target_rate(0.5, True, jnp.asarray(t))) for t in range(3)]
+  np.testing.assert_allclose(rates, [1.0, 2 / 3, 4 / 7], rtol=1e-6)
+  assert float(learning.target_rate(0.5, False, jnp.asarray(0))) == 0.5
+  assert float(learning.target_rate(3e-4, True, jnp.asarray(0))) == pytest.approx(1.0, rel=1e-5)
+  assert float(learning.target_rate(3e-4, True, jnp.asarray(2999))) == pytest.approx(3e-4 / (1 - 0.9997 ** 3000),
+                                                                                    rel=1e-4)
+  assert float(learning.target_rate(3e-4, True, jnp.asarray(10 ** 6))) == pytest.approx(3e-4, rel=1e-5)
+
+
+def test_debiased_target_is_the_weighted_mean_of_the_online_networks():
+  """Bias-corrected EMA with avg 1/2: after one update the online network, after two 1/3 p1 + 2/3 p2."""
+  cfg = dataclasses.replace(TINY, target_network_debias=True)
+  net = networks.mlp(cfg.network, 2)
+  state0 = learning.init_state(cfg, net, np.zeros((1, 5), np.float32), jax.random.PRNGKey(0))
+  update = learning.make_update(cfg, net)
+  state1, _ = update(state0, tiny_batch())
+  assert trees_close(state1.params_target, state1.params)
+  state2, _ = update(state1, tiny_batch())
+  want = jax.tree.map(lambda a, b: a / 3 + 2 * b / 3, state1.params, state2.params)
+  assert trees_close(state2.params_target, want)
+  assert not trees_close(state2.params_target, state2.params)
+
+
 def test_update_steps_by_the_decayed_learning_rate():
   # Adam with b1 = 0 moves every parameter with a nonzero gradient by exactly the
   # step size on its first update; starting at learner step 2 of a 1 -> 0.2 decay

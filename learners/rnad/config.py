@@ -171,6 +171,12 @@ class RNaDConfig:
     c_vtrace: v-trace's trace cutoff c (1, per the authors).
     rho_vtrace: v-trace's value cutoff rho (inf, per the authors; the paper's 1 was a typo).
     target_network_avg: the target network moves this fraction towards the online one per step.
+    target_network_debias: bias-correct that running average as Adam does its
+      moments: the target is the exponentially weighted mean of the online
+      networks so far, so step t (from 0) moves it by avg / (1 - (1 - avg)**(t + 1)),
+      starting at 1. Off (the reference): the target keeps a weight of
+      (1 - avg)**t on the initial network, which with a slow average (Leduc's
+      0.0003) is still 41% at the end of the first 3,000-step iteration.
     correct_actor_lag: also weight each step's NeuRD advantages by min(1,
       pi(a)/mu(a)) for the action a taken, pi the learner's policy and mu the
       acting one. Off by default, as in the reference (weight 1): v-trace's
@@ -185,6 +191,7 @@ class RNaDConfig:
   c_vtrace: float = 1.0
   rho_vtrace: float = math.inf
   target_network_avg: float = 0.001
+  target_network_debias: bool = False
   correct_actor_lag: bool = False
   seed: int = 42
   entropy_schedule: EntropyScheduleConfig = EntropyScheduleConfig()

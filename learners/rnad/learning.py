@@ -162,6 +162,17 @@ def loss_fn(params, params_target, params_reg, params_reg_prev, batch: Trajector
   return loss_v + loss_nerd, metrics
 
 
+def target_rate(avg: float, debias: bool, step: chex.Array) -> chex.Array:
+  """How far update `step` (from 0) moves the target towards the online network.
+
+  `avg` without `debias`; with it avg / (1 - (1 - avg)**(step + 1)), which makes
+  the target the bias-corrected running average (1 at step 0, then towards avg).
+  """
+  if not debias:
+    return jnp.asarray(avg, jnp.float32)
+  return avg / -jnp.expm1((step + 1) * jnp.log1p(-avg))
+
+
 def make_update(cfg: config_lib.RNaDConfig, network: networks_lib.Network,
                 jit: bool = True) -> Callable[[TrainingState, Trajectories], tuple[TrainingState, dict]]:
   """Builds `update(state, batch) -> (state, metrics)`, jitted once."""
@@ -177,7 +188,7 @@ def make_update(cfg: config_lib.RNaDConfig, network: networks_lib.Network,
     lr = learning_rate(cfg.adam, state.step)
     updates = jax.tree.map(lambda u: lr * u, updates)
     params = optax.apply_updates(state.params, updates)
-    tau = cfg.target_network_avg
+    tau = target_rate(cfg.target_network_avg, cfg.target_network_debias, state.step)
     params_target = jax.tree.map(lambda t, p: t + tau * (p - t), state.params_target, params)
     params_reg, params_reg_prev = jax.lax.cond(
         update_reg & (state.step > 0),
