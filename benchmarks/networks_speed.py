@@ -148,11 +148,6 @@ def main(argv=None) -> int:
   parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                       help="override a config field, e.g. --set attention.logit_cap=0 (repeatable)")
   args = parser.parse_args(argv)
-  try:
-    for backbone in args.backbones.split(","):  # Bad keys or values fail here, before any timing.
-      build_config(backbone.strip(), "tiny", args.set)
-  except (UserError, ValueError) as e:
-    parser.error(str(e))
 
   device = jax.devices()[0]
   accel = device.platform != "cpu"
@@ -160,6 +155,12 @@ def main(argv=None) -> int:
   batch = args.batch or (512 if accel else 128)
   dtype = DType(args.dtype if args.dtype != "auto" else ("bfloat16" if accel else "float32"))
   peak = args.peak_tflops * 1e12 if args.peak_tflops else (detect_peak() if dtype is DType.BFLOAT16 else None)
+  try:  # Every config is built before any timing, so a bad name, key or value stops the run at once.
+    configs = [(preset.strip(), dataclasses.replace(build_config(backbone.strip(), preset.strip(), args.set),
+                                                    dtype=dtype))
+               for backbone in args.backbones.split(",") for preset in presets.split(",")]
+  except (UserError, ValueError) as e:
+    parser.error(str(e))
   game = load_game(args.game)
   print(f"jax {jax.__version__} on {device.platform} ({device.device_kind}), {jax.device_count()} device(s); "
         f"game {args.game}, batch {batch}, dtype {dtype.value}, peak "
@@ -168,17 +169,15 @@ def main(argv=None) -> int:
   print(f"{'backbone':<13}{'preset':<7}{'params':>13}{'fwd ms':>9}{'fwd TFLOP/s':>13}{'fwd MFU':>9}"
         f"{'train ms':>10}{'train TFLOP/s':>15}{'train MFU':>11}{'positions/s':>13}", flush=True)
   results = []
-  for backbone in args.backbones.split(","):
-    for preset in presets.split(","):
-      base = dataclasses.replace(build_config(backbone.strip(), preset.strip(), args.set), dtype=dtype)
-      for config in _moe_variants(base, args.moe_dispatch, args.capacity_factor):
-        r = measure(config, game, batch, args.warmup, args.iters, peak, preset.strip())
-        results.append(r)
-        mfu = lambda m: f"{100 * m:.1f}%" if m is not None else "-"
-        name = r.backbone + (f"/{r.moe_dispatch}" if r.moe_dispatch else "")
-        print(f"{name:<13}{r.preset:<7}{r.params:>13,}{1e3 * r.forward_s:>9.2f}"
-              f"{r.forward_flops_per_s / 1e12:>13.3f}{mfu(r.forward_mfu):>9}{1e3 * r.train_s:>10.2f}"
-              f"{r.train_flops_per_s / 1e12:>15.3f}{mfu(r.train_mfu):>11}{batch / r.train_s:>13,.0f}", flush=True)
+  for preset, base in configs:
+    for config in _moe_variants(base, args.moe_dispatch, args.capacity_factor):
+      r = measure(config, game, batch, args.warmup, args.iters, peak, preset)
+      results.append(r)
+      mfu = lambda m: f"{100 * m:.1f}%" if m is not None else "-"
+      name = r.backbone + (f"/{r.moe_dispatch}" if r.moe_dispatch else "")
+      print(f"{name:<13}{r.preset:<7}{r.params:>13,}{1e3 * r.forward_s:>9.2f}"
+            f"{r.forward_flops_per_s / 1e12:>13.3f}{mfu(r.forward_mfu):>9}{1e3 * r.train_s:>10.2f}"
+            f"{r.train_flops_per_s / 1e12:>15.3f}{mfu(r.train_mfu):>11}{batch / r.train_s:>13,.0f}", flush=True)
   if args.json:
     tmp = args.json + ".tmp"
     with open(tmp, "w") as f:

@@ -91,8 +91,8 @@ def attend_fused(q: jax.Array, k: jax.Array, v: jax.Array, mask: jax.Array | Non
   query's output is dropped. Shapes and meaning as in `attend`.
   """
   length = q.shape[1]
-  if mask is not None and (q.shape[1] % 2 or k.shape[1] % 2):
-    pad_q, pad_k = q.shape[1] % 2, k.shape[1] % 2
+  pad_q, pad_k = length % 2, k.shape[1] % 2
+  if mask is not None and (pad_q or pad_k):
     q = jnp.pad(q, ((0, 0), (0, pad_q), (0, 0), (0, 0)))
     k, v = (jnp.pad(x, ((0, 0), (0, pad_k), (0, 0), (0, 0))) for x in (k, v))
     mask = jnp.pad(mask, ((0, 0), (0, 0), (0, pad_k)), constant_values=False)
