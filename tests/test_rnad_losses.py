@@ -135,6 +135,24 @@ def test_neurd_loss(q, beta, clip, loss, grad):
   np.testing.assert_allclose(jax.grad(f)(LOGITS)[0], grad, atol=1e-3)
 
 
+@pytest.mark.parametrize("q, beta, loss, grad", [
+    # The reference's centring: the legal sum 4 over all 3 actions, so centred logits [-1/3, 5/3].
+    # adv = [0.8808, -0.1192]: loss = -(-0.8808 / 3 - 5 * 0.1192 / 3) = 0.4923;
+    # grad = -(adv - sum(adv) / 3) = -([0.8808, -0.1192] - 0.2539) = [-0.6269, 0.3731].
+    ([2.0, 1.0, 0.0], 2.0, 0.4923, [-0.6269, 0.3731, 0.0]),
+    # beta 0.5, q = [0, 2]: adv = [-1.7616, 0.2384]. Action 1 (5/3) is past the band, but action 0
+    # (-1/3, where the legal mean put it at -1) is inside it and still pushed down:
+    # loss = -(-1/3 * -1.7616) = -0.5872; grad = 1.7616 * [2/3, -1/3].
+    ([0.0, 2.0, 0.0], 0.5, -0.5872, [1.1744, -0.5872, 0.0]),
+])
+def test_neurd_loss_with_the_references_centring(q, beta, loss, grad):
+  def f(logits):
+    return losses.neurd_loss(logits, PI, [jnp.array([q])], jnp.ones(1), jnp.zeros(1, jnp.int32),
+                             LEGAL, beta=beta, clip=100.0, num_actions=3)
+  assert float(f(LOGITS)) == pytest.approx(loss, abs=1e-3)
+  np.testing.assert_allclose(jax.grad(f)(LOGITS)[0], grad, atol=1e-3)
+
+
 def test_neurd_loss_ignores_the_other_players_steps():
   f = losses.neurd_loss(LOGITS, PI, [jnp.array([[2.0, 1.0, 0.0]])], jnp.ones(1), jnp.ones(1, jnp.int32),
                         LEGAL, beta=2.0, clip=100.0)

@@ -122,7 +122,8 @@ def test_informative_features_drop_only_constant_entries():
     assert np.all(obs[:, j] == obs[0, j]) or np.all(planes[:, p, sq] == planes[:, p, 0])
 
 
-def test_slots_give_the_same_loss_and_gradients_as_the_full_action_space():
+@pytest.mark.parametrize("centring", list(config.Centring))
+def test_slots_give_the_same_loss_and_gradients_as_the_full_action_space(centring):
   rng = np.random.default_rng(0)
   b, t, a, k = 3, 5, 9, 4
   legal = np.zeros((b, t, a), np.float32)
@@ -147,7 +148,9 @@ def test_slots_give_the_same_loss_and_gradients_as_the_full_action_space():
   take = lambda x: np.where(ids >= 0, np.take_along_axis(x, np.maximum(ids, 0), -1), 0)
   slots = full._replace(legal=take(legal).astype(np.uint8), action_oh=take(action_oh).astype(np.uint8),
                         policy=take(mu).astype(np.float32), action_ids=ids)
-  cfg = config.RNaDConfig(network=config.NetworkConfig(hidden=(8,)))
+  # beta 0.5 so the threshold binds somewhere and the two centrings differ.
+  cfg = config.RNaDConfig(network=config.NetworkConfig(hidden=(8,)),
+                          neurd=config.NeurdConfig(beta=0.5, centring=centring))
   net = networks.mlp(cfg.network, a)
   p = net.init(jax.random.PRNGKey(0), full.obs[0])
   q = jax.tree.map(lambda x: x * 0.5, p)

@@ -40,16 +40,31 @@ class EntropyScheduleConfig:
       raise ValueError(f"every repeat must be at least 1, got {self.repeats}")
 
 
+class Centring(enum.Enum):
+  """What NeuRD's logits are centred on before the threshold beta applies."""
+  # Their mean over the legal actions: beta bounds each logit against the
+  # others, so with K legal actions no action's probability exceeds about
+  # e^beta / (e^beta + K - 1) (0.21 at beta 2 and K = 30).
+  LEGAL = "legal"
+  # The legal logits' sum over the game's number of actions, as the
+  # reference did: with many actions (Stratego's 1,840) nearly the raw
+  # logits, so beta bounds each logit on its own and one action may take
+  # e^beta / (e^beta + (K - 1) e^-beta) (0.65 at beta 2 and K = 30).
+  ALL = "all"
+
+
 @dataclasses.dataclass(frozen=True)
 class NeurdConfig:
   """The NeuRD policy loss.
 
   Attributes:
-    beta: logits (centred over legal actions) stop moving outward past +-beta.
+    beta: logits (centred as `centring` says) stop moving outward past +-beta.
     clip: advantages are clipped to [-clip, clip] before the update.
+    centring: see `Centring`.
   """
   beta: float = 2.0
   clip: float = 10_000.0
+  centring: Centring = Centring.LEGAL
 
   def __post_init__(self):
     if self.beta <= 0 or self.clip <= 0:

@@ -154,12 +154,25 @@ def loss_fn(params, params_target, params_reg, params_reg_prev, batch: Trajector
     ratio = losses.actor_lag_weight(pi, batch.policy, batch.action_oh)
     is_weights = [ratio] * num_players
   loss_nerd = losses.neurd_loss(logits, pi, q_targets, batch.valid, batch.player_id, batch.legal,
-                                beta=cfg.neurd.beta, clip=cfg.neurd.clip, is_weights=is_weights)
+                                beta=cfg.neurd.beta, clip=cfg.neurd.clip, is_weights=is_weights,
+                                num_actions=_centring_count(cfg.neurd.centring, network, batch, logits))
   entropy = -jnp.sum(pi * log_pi, axis=-1)
   metrics = {"loss_v": loss_v, "loss_nerd": loss_nerd,
              "policy_entropy": losses.masked_mean(entropy, batch.valid),
              "kl_to_reg": losses.masked_mean(jnp.sum(pi * log_ratio, axis=-1), batch.valid)}
   return loss_v + loss_nerd, metrics
+
+
+def _centring_count(centring: config_lib.Centring, network: networks_lib.Network, batch: Trajectories,
+                    logits: chex.Array) -> int | None:
+  """`neurd_loss`'s `num_actions` for `centring`: None for the legal mean, else the game's action count."""
+  if centring == config_lib.Centring.LEGAL:
+    return None
+  if batch.action_ids is None:
+    return logits.shape[-1]
+  if network.num_actions is None:
+    raise ValueError("neurd.centring=all on slotted trajectories needs a Network with num_actions")
+  return network.num_actions
 
 
 def target_rate(avg: float, debias: bool, step: chex.Array) -> chex.Array:

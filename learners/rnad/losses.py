@@ -198,13 +198,14 @@ def actor_lag_weight(pi: chex.Array, mu: chex.Array, action_oh: chex.Array) -> c
 
 def neurd_loss(logits: chex.Array, policy: chex.Array, q_targets: list[chex.Array], valid: chex.Array,
                player_id: chex.Array, legal: chex.Array, beta: float, clip: float,
-               is_weights: list[chex.Array] | None = None) -> chex.Array:
+               is_weights: list[chex.Array] | None = None, num_actions: int | None = None) -> chex.Array:
   """The NeuRD policy loss on legal actions, summed over players.
 
   For player k at its own valid steps: advantages `q - sum(pi * q)` (times
   optional importance weights, clipped to +-clip, gradient stopped) push the
-  logits, centred on their mean over the legal actions, with
-  `apply_force_with_threshold`; illegal actions get no force.
+  logits, centred on their mean over the legal actions (or on their legal sum
+  over `num_actions`), with `apply_force_with_threshold`; illegal actions get
+  no force.
 
   Args:
     logits: [..., A] the online network's logits.
@@ -214,6 +215,10 @@ def neurd_loss(logits: chex.Array, policy: chex.Array, q_targets: list[chex.Arra
     legal: [..., A] 0/1 legal-action mask.
     beta, clip: NeuRD's logit threshold and advantage clip.
     is_weights: per player, [..., 1] weights of each step's advantage; None for 1.
+    num_actions: None centres on the mean over the legal actions, so beta
+      bounds each logit against the others; a number centres on the legal
+      logits' sum over that many actions, as the reference did with the
+      game's action count, which with many actions is nearly the raw logits.
 
   Returns:
     The loss (a scalar): minus the mean over valid own steps of the forced logits.
@@ -225,9 +230,8 @@ def neurd_loss(logits: chex.Array, policy: chex.Array, q_targets: list[chex.Arra
     if is_weights is not None:
       adv = is_weights[k] * adv
     adv = lax.stop_gradient(jnp.clip(adv, -clip, clip))
-    # Centred over the legal actions (the reference divided the legal sum by all A actions).
-    centred = logits - jnp.sum(logits * legal, axis=-1, keepdims=True) / jnp.maximum(
-        jnp.sum(legal, axis=-1, keepdims=True), 1.0)
+    count = jnp.maximum(jnp.sum(legal, axis=-1, keepdims=True), 1.0) if num_actions is None else num_actions
+    centred = logits - jnp.sum(logits * legal, axis=-1, keepdims=True) / count
     forced = jnp.sum(legal * apply_force_with_threshold(centred, adv, beta), axis=-1)
     total = total - masked_mean(forced, valid * (player_id == k))
   return total

@@ -34,12 +34,17 @@ class Network:
   (any entry < 0 reads action 0), equal to `apply`'s logits gathered at them.
   The learner uses it on slotted trajectories (see `learning.Trajectories`),
   where it may skip work that only the other actions need.
+
+  `num_actions`, where set, is the game's number of actions (the size of
+  `apply`'s logits), which NeuRD's reference centring needs on slotted
+  trajectories.
   """
   init: Callable[[chex.PRNGKey, chex.Array], chex.ArrayTree]
   apply: Callable[[chex.ArrayTree, chex.Array], tuple[chex.Array, chex.Array]]
   features: np.ndarray | None = dataclasses.field(default=None, compare=False)
   apply_actions: Callable[[chex.ArrayTree, chex.Array, chex.Array], tuple[chex.Array, chex.Array]] | None = (
       dataclasses.field(default=None, compare=False))
+  num_actions: int | None = None
 
   def slot_logits(self, params: chex.ArrayTree, obs: chex.Array,
                   action_ids: chex.Array) -> tuple[chex.Array, chex.Array]:
@@ -109,7 +114,7 @@ def mlp(cfg: config_lib.NetworkConfig, num_actions: int, features=None, squares=
 
   transformed = hk.without_apply_rng(hk.transform(forward))
   return Network(init=transformed.init, apply=transformed.apply, features=features,
-                 apply_actions=transformed.apply)
+                 apply_actions=transformed.apply, num_actions=num_actions)
 
 
 def _square_embeddings(dim: int, square_inputs, torso):
@@ -162,7 +167,7 @@ def lm_backbone(cfg: config_lib.NetworkConfig, game) -> Network:
     out = net.apply(params, obs, jnp.ones((obs.shape[0], num_actions), bool))
     return out.logits.reshape(lead + (num_actions,)), out.value.reshape(lead + (1,))
 
-  return Network(init=init, apply=apply)
+  return Network(init=init, apply=apply, num_actions=num_actions)
 
 
 def num_params(params: chex.ArrayTree) -> int:
