@@ -41,15 +41,20 @@ class EntropyScheduleConfig:
 
 
 class Centring(enum.Enum):
-  """What NeuRD's logits are centred on before the threshold beta applies."""
+  """What NeuRD's logits are centred on before the threshold beta applies.
+
+  NeuRD stops raising a logit beta above the centre and lowering one beta
+  below it, which bounds how sharp the policy gets (up to what other states'
+  updates carry over through the shared weights).
+  """
   # Their mean over the legal actions: beta bounds each logit against the
-  # others, so with K legal actions no action's probability exceeds about
-  # e^beta / (e^beta + K - 1) (0.21 at beta 2 and K = 30).
+  # others, so with K legal actions NeuRD stops raising an action at a
+  # probability of about e^beta / (e^beta + K - 1) (0.21 at beta 2, K = 30).
   LEGAL = "legal"
   # The legal logits' sum over the game's number of actions, as the
   # reference did: with many actions (Stratego's 1,840) nearly the raw
-  # logits, so beta bounds each logit on its own and one action may take
-  # e^beta / (e^beta + (K - 1) e^-beta) (0.65 at beta 2 and K = 30).
+  # logits, so beta bounds each logit on its own and one action may reach
+  # e^beta / (e^beta + (K - 1) e^-beta) (0.65 at beta 2, K = 30).
   ALL = "all"
 
 
