@@ -228,7 +228,8 @@ class TrainConfig:
     0.2 probability with 20-30 legal moves. A 12-minute trial with it reached
     90.7% (1,000 games, seed 7; 82.6% raw) where every trial above stayed at
     83-86%, and the main job with it 91.5% over 1,000 games (90.2% with seed
-    7, 86.4% raw; 88.5% in its own 200).
+    7, 86.4% raw; 88.5% in its own 200); a second main job 88.7% (90.0%
+    with seed 7; 88.5% in its own 200).
     """
     return cls(
         game="stratego(variant=barrage,deployment=play,history=0)",
