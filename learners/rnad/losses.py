@@ -224,14 +224,14 @@ def neurd_loss(logits: chex.Array, policy: chex.Array, q_targets: list[chex.Arra
     The loss (a scalar): minus the mean over valid own steps of the forced logits.
   """
   legal = legal.astype(jnp.float32)
+  count = jnp.maximum(jnp.sum(legal, axis=-1, keepdims=True), 1.0) if num_actions is None else num_actions
+  centred = logits - jnp.sum(logits * legal, axis=-1, keepdims=True) / count  # the same for every player
   total = 0.0
   for k, q in enumerate(q_targets):
     adv = q - jnp.sum(policy * q, axis=-1, keepdims=True)
     if is_weights is not None:
       adv = is_weights[k] * adv
     adv = lax.stop_gradient(jnp.clip(adv, -clip, clip))
-    count = jnp.maximum(jnp.sum(legal, axis=-1, keepdims=True), 1.0) if num_actions is None else num_actions
-    centred = logits - jnp.sum(logits * legal, axis=-1, keepdims=True) / count
     forced = jnp.sum(legal * apply_force_with_threshold(centred, adv, beta), axis=-1)
     total = total - masked_mean(forced, valid * (player_id == k))
   return total
