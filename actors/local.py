@@ -75,11 +75,11 @@ def _actor_main(cfg: TrainConfig, address: str, actor_id: int, start_step: int, 
   if stratego_self_play.supports(game):  # The batched JAX rules: ten times the moves per second.
     actor = stratego_self_play.StrategoSelfPlayActor(
         game, net, cfg.actors.games_per_actor, cfg.learner.trajectory_max, cfg.actors.chunk_size, replay,
-        seed=seed, pack=cfg.actors.pack_games)
+        seed=seed, pack=cfg.actors.pack_games, explore=cfg.actors.explore)
   else:
     actor = self_play.SelfPlayActor(
         game, learning.make_policy_fn(net), cfg.actors.games_per_actor, cfg.learner.trajectory_max,
-        cfg.actors.chunk_size, replay, seed=seed, pack=cfg.actors.pack_games)
+        cfg.actors.chunk_size, replay, seed=seed, pack=cfg.actors.pack_games, explore=cfg.actors.explore)
   try:
     params, version = params_source.latest()
     n = 0

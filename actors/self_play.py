@@ -35,11 +35,18 @@ class SelfPlayActor(interfaces.Actor):
     replay: where chunks go (None keeps them in `self.ready` for the caller).
     seed: seed of the actor's sampling and chance.
     pack: several games per row (see `actors.trajectory_buffer`).
+    explore: the share of each move's policy given to a uniformly random legal
+      move. The mixture is what is sampled and recorded as the acting policy
+      (mu), so the learner's importance weights correct for it.
   """
 
   def __init__(self, game: pyspiel.Game, policy_fn: PolicyFn, num_games: int, trajectory_max: int,
-               chunk_size: int, replay: interfaces.Replay | None = None, seed: int = 0, pack: bool = False):
+               chunk_size: int, replay: interfaces.Replay | None = None, seed: int = 0, pack: bool = False,
+               explore: float = 0.0):
     check_game(game)
+    if not 0 <= explore < 1:
+      raise ValueError(f"explore must be in [0, 1), got {explore}")
+    self._explore = explore
     self.game = game
     self._policy_fn = policy_fn
     self._n, self._t_max = num_games, trajectory_max
@@ -78,6 +85,8 @@ class SelfPlayActor(interfaces.Actor):
     probs = np.asarray(self._policy_fn(params, obs, legal), np.float64)
     probs = probs * legal
     probs /= probs.sum(axis=-1, keepdims=True)
+    if self._explore:
+      probs = (1 - self._explore) * probs + self._explore * legal / legal.sum(axis=-1, keepdims=True)
     actions = sample_actions(probs, self._rng)
     for i, state in enumerate(self._states):
       state.apply_action(int(actions[i]))

@@ -55,13 +55,17 @@ class StrategoSelfPlayActor(interfaces.Actor):
     seed: seed of sampling and of the random setups.
     reset_every: moves between two restarts of the finished games.
     pack: several games per row (see `actors.trajectory_buffer`).
+    explore: the share of each move's policy given to a uniformly random legal
+      move, recorded as part of the acting policy (see `SelfPlayActor`).
   """
 
   def __init__(self, game: StrategoGame, network: Network, num_games: int, trajectory_max: int,
                chunk_size: int, replay: interfaces.Replay | None = None, seed: int = 0, reset_every: int = 4,
-               pack: bool = False):
+               pack: bool = False, explore: float = 0.0):
     if not supports(game):
       raise ValueError(f"{game}: the JAX actor needs deployment=play or random, or an initial_board")
+    if not 0 <= explore < 1:
+      raise ValueError(f"explore must be in [0, 1), got {explore}")
     self.game = game
     self._config = game.config
     self._n, self._t_max = num_games, trajectory_max
@@ -86,7 +90,7 @@ class StrategoSelfPlayActor(interfaces.Actor):
     }, chunk_size, replay, pack)
     self.ready = self._buf.ready
     self._live = np.ones((n,), bool)  # playing (False: finished, waiting for the next restart)
-    self._act = jax.jit(functools.partial(_act, self._config, network.slot_logits, k, features))
+    self._act = jax.jit(functools.partial(_act, self._config, network.slot_logits, k, features, explore))
     self._restart = jax.jit(functools.partial(_restart, self._config, *game.batched_start()))
     self._states = self._restart(None, jnp.ones(n, bool), self._next_key())
     self.moves = 0
@@ -122,7 +126,7 @@ class StrategoSelfPlayActor(interfaces.Actor):
     return len(live)
 
 
-def _act(config, slot_logits_fn, num_slots, features, params, states: engine.State, key):
+def _act(config, slot_logits_fn, num_slots, features, explore, params, states: engine.State, key):
   """One move of every game: new states and, per game, what the trajectory records.
 
   Returns (new states, (obs, legal slots, player, slot taken, mu over the
@@ -136,7 +140,10 @@ def _act(config, slot_logits_fn, num_slots, features, params, states: engine.Sta
   ids = jnp.where(on, idx, -1)
   logits, _ = slot_logits_fn(params, obs, idx)
   # A finished game has no legal action; any action leaves it as it is.
-  probs_slots = losses.legal_policy(logits, jnp.where(states.terminal[:, None], True, on))
+  mask = jnp.where(states.terminal[:, None], True, on)
+  probs_slots = losses.legal_policy(logits, mask)
+  if explore:
+    probs_slots = (1 - explore) * probs_slots + explore * mask / jnp.sum(mask, axis=-1, keepdims=True)
   slot = jax.random.categorical(key, jnp.where(probs_slots > 0, jnp.log(probs_slots), -jnp.inf))
   action = jnp.take_along_axis(idx, slot[:, None], axis=-1)[:, 0]
   new = jax.vmap(functools.partial(engine.step, config))(states, action)

@@ -32,6 +32,7 @@ def test_stratego_preset_is_barrage():
     (["train", "--game", "kuhn_poker", "--out", "{tmp}/r", "--set", "learner.etaa=1"], "did you mean"),
     (["train", "--game", "kuhn_poker", "--out", "{tmp}/r", "--set", "actors.chunk_size=7"], "multiple"),
     (["train", "--game", "kuhn_poker"], "--out"),
+    (["train", "--game", "leduc_poker", "--out", "{tmp}/r", "--set", "actors.explore=1"], "explore must be in [0, 1)"),
 ])
 def test_user_mistakes_are_one_line_errors(tmp_path, capsys, argv, message):
   code = cli_main.main([a.format(tmp=tmp_path) for a in argv])

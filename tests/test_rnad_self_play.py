@@ -41,6 +41,31 @@ def test_kuhn_trajectories_record_who_moved_what_and_the_payoff():
   np.testing.assert_array_equal(batch.version, 7)
 
 
+def test_explore_mixes_in_uniform_play_and_records_the_mixture():
+  def first_legal(params, obs, legal):  # all its mass on the first legal action.
+    return (np.cumsum(legal, axis=-1) == 1) * legal
+  game = pyspiel.load_game("leduc_poker")
+  actor = self_play.SelfPlayActor(game, first_legal, num_games=64, trajectory_max=16, chunk_size=64, seed=0,
+                                  explore=0.3)
+  while not actor.ready:
+    actor.run_step(None, version=0)
+  batch = actor.ready[0]
+  valid = batch.valid > 0
+  k = batch.legal.sum(-1)[valid]                            # 2 or 3 legal actions.
+  first = np.argmax(batch.legal, axis=-1)[valid]
+  mu = batch.policy[valid]
+  # 0.7 + 0.3 / k on the policy's action, 0.3 / k on each other legal one, 0 elsewhere.
+  np.testing.assert_allclose(mu[np.arange(len(mu)), first], 0.7 + 0.3 / k, rtol=1e-6)
+  np.testing.assert_allclose(mu.sum(-1), 1.0, rtol=1e-6)
+  np.testing.assert_allclose(mu * (1 - batch.legal[valid]), 0.0)
+  assert set(np.unique(k)) == {2, 3}
+  # The mixture is what was sampled: some moves are not the policy's.
+  taken = np.argmax(batch.action_oh, axis=-1)[valid]
+  assert np.mean(taken != first) == pytest.approx(np.mean(0.3 * (k - 1) / k), abs=0.05)
+  with pytest.raises(ValueError, match="explore"):
+    self_play.SelfPlayActor(game, first_legal, num_games=1, trajectory_max=2, chunk_size=1, explore=1.0)
+
+
 def test_games_longer_than_trajectory_max_are_cut():
   game = pyspiel.load_game("leduc_poker")
   actor = self_play.SelfPlayActor(game, uniform, num_games=4, trajectory_max=2, chunk_size=4, seed=0)

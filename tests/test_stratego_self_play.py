@@ -15,11 +15,12 @@ from learners.rnad import config, learning, networks
 BOARD = board({"a1": "F", "b2": "C", "e4": "C", "j1": "L", "a10": "F", "c9": "C", "f7": "C", "j10": "L"})
 
 
-def _actor(game, num_games=6, trajectory_max=40, chunk_size=2, seed=0, features=True, from_to_dim=0):
+def _actor(game, num_games=6, trajectory_max=40, chunk_size=2, seed=0, features=True, from_to_dim=0, explore=0.0):
   net_cfg = config.NetworkConfig(hidden=(16,), from_to_dim=from_to_dim)
   net = networks.for_game(net_cfg, game) if features else networks.mlp(net_cfg, game.num_distinct_actions())
   params = net.init(jax.random.PRNGKey(3), np.zeros((1, openspiel_io.observation_size(game)), np.float32))
-  actor = stratego_self_play.StrategoSelfPlayActor(game, net, num_games, trajectory_max, chunk_size, seed=seed)
+  actor = stratego_self_play.StrategoSelfPlayActor(game, net, num_games, trajectory_max, chunk_size, seed=seed,
+                                                   explore=explore)
   return actor, params, net
 
 
@@ -65,6 +66,29 @@ def test_recorded_games_replay_in_the_openspiel_game_step_for_step(start):
     assert not tr.valid[steps:].any() and np.all(tr.action_ids[steps:] == -1)
     placed = [int(tr.action_ids[t][np.argmax(tr.action_oh[t])]) < 40 for t in range(steps)]
     assert placed == [t < 16 for t in range(steps)] if "deployment" in start else not any(placed)
+
+
+def test_explore_records_the_network_policy_mixed_with_uniform_play():
+  game = pyspiel.load_game("stratego", {"variant": "barrage", "history": 0, "max_moves": 30, "initial_board": BOARD})
+  actor, params, net = _actor(game, from_to_dim=4, explore=0.25)
+  policy = learning.make_policy_fn(net)
+  keep = observation.informative_features(game.config)
+  checked = 0
+  for tr in _trajectories(actor, params, 200):
+    state = game.new_initial_state()
+    for t in range(int(tr.valid.sum())):
+      ids, on = tr.action_ids[t], tr.legal[t] > 0
+      full = np.asarray(policy(params, np.asarray(openspiel_io.observe(state), np.float32)[None],
+                               np.asarray(state.legal_actions_mask(), np.float32)[None]))[0]
+      np.testing.assert_array_equal(tr.obs[t], np.asarray(openspiel_io.observe(state))[keep].astype(np.float16))
+      # mu = 0.75 pi + 0.25 / (number of legal moves) on the legal slots, 0 on the others.
+      np.testing.assert_allclose(tr.policy[t][on], 0.75 * full[ids[on]] + 0.25 / on.sum(), rtol=1e-4, atol=1e-6)
+      assert np.all(tr.policy[t][~on] == 0)
+      state.apply_action(int(ids[np.argmax(tr.action_oh[t])]))
+      checked += 1
+  assert checked >= 100
+  with pytest.raises(ValueError, match="explore"):
+    _actor(game, explore=-0.1)
 
 
 def test_slots_hold_the_legal_actions_in_order_and_nothing_else():
