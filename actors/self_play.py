@@ -23,6 +23,11 @@ from games.openspiel_io import (check_game, load_game, observation_size, observe
 PolicyFn = Callable[[object, np.ndarray, np.ndarray], np.ndarray]
 
 
+def mix_uniform(probs, legal, explore: float):
+  """(1 - explore) * probs + explore * uniform over `legal` (numpy or JAX arrays, [..., A])."""
+  return (1 - explore) * probs + explore * legal / legal.sum(axis=-1, keepdims=True)
+
+
 class SelfPlayActor(interfaces.Actor):
   """Runs `num_games` self-play games in lock step and writes finished ones to a replay.
 
@@ -86,7 +91,7 @@ class SelfPlayActor(interfaces.Actor):
     probs = probs * legal
     probs /= probs.sum(axis=-1, keepdims=True)
     if self._explore:
-      probs = (1 - self._explore) * probs + self._explore * legal / legal.sum(axis=-1, keepdims=True)
+      probs = mix_uniform(probs, legal, self._explore)
     actions = sample_actions(probs, self._rng)
     for i, state in enumerate(self._states):
       state.apply_action(int(actions[i]))

@@ -26,6 +26,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from actors.self_play import mix_uniform
 from actors.trajectory_buffer import TrajectoryBuffer
 from core import interfaces
 from games.stratego import engine
@@ -143,7 +144,7 @@ def _act(config, slot_logits_fn, num_slots, features, explore, params, states: e
   mask = jnp.where(states.terminal[:, None], True, on)
   probs_slots = losses.legal_policy(logits, mask)
   if explore:
-    probs_slots = (1 - explore) * probs_slots + explore * mask / jnp.sum(mask, axis=-1, keepdims=True)
+    probs_slots = mix_uniform(probs_slots, mask, explore)
   slot = jax.random.categorical(key, jnp.where(probs_slots > 0, jnp.log(probs_slots), -jnp.inf))
   action = jnp.take_along_axis(idx, slot[:, None], axis=-1)[:, 0]
   new = jax.vmap(functools.partial(engine.step, config))(states, action)
