@@ -16,6 +16,10 @@ Positions per second count the steps that hold a move (`valid`); with
   .venv/bin/python benchmarks/rnad_stratego.py
   .venv/bin/python benchmarks/rnad_stratego.py --seconds 30 --games 256
   .venv/bin/python benchmarks/rnad_stratego.py --set actors.pack_games=false --set learner.network.from_to_dim=0
+
+On a machine with a GPU the learner runs there; `--jax-actor-device default` also
+runs the JAX actor there instead of on one CPU thread (use it with more games,
+e.g. `--games 4096`).
 """
 
 from __future__ import annotations
@@ -100,24 +104,31 @@ def main(argv=None) -> None:
   parser.add_argument("--learner-steps", type=int, default=20, help="learner updates to time")
   parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                       help="change the preset as `stratago train --set` does")
+  parser.add_argument("--jax-actor-device", choices=["cpu", "default"], default="cpu",
+                      help="where the JAX actor runs: one CPU thread (as the launcher runs it) or JAX's default device")
   parser.add_argument("--child", choices=["jax", "openspiel"], help=argparse.SUPPRESS)
   args = parser.parse_args(argv)
   if args.child:
     actor_rate(args.child, args.games, args.seconds, args.overrides)
     return
   changes = f" with {', '.join(args.overrides)}" if args.overrides else ""
-  print(f"barrage Stratego, main-job preset{changes}, {os.cpu_count()} cores")
+  import jax
+  print(f"barrage Stratego, main-job preset{changes}, {os.cpu_count()} cores, jax {jax.__version__}, "
+        f"default device {jax.devices()[0].device_kind}")
   for kind in ("jax", "openspiel"):
-    env = dict(os.environ, XLA_FLAGS=ONE_THREAD, JAX_PLATFORMS="cpu")
+    on_cpu = kind == "openspiel" or args.jax_actor_device == "cpu"
+    env = dict(os.environ, XLA_FLAGS=ONE_THREAD, JAX_PLATFORMS="cpu") if on_cpu else dict(os.environ)
     sets = [f"--set={o}" for o in args.overrides]
     out = subprocess.run([sys.executable, __file__, "--child", kind, "--games", str(args.games),
                           "--seconds", str(args.seconds), *sets], env=env, capture_output=True, text=True,
                          check=True)
     line = [ln for ln in out.stdout.splitlines() if ln.startswith("moves_per_s")][-1]
-    print(f"actor {kind:>9} ({args.games} games, 1 XLA thread, {args.seconds:.0f} s): {line.split()[1]} moves/s")
+    where = "1 XLA thread" if on_cpu else "default device"
+    print(f"actor {kind:>9} ({args.games} games, {where}, {args.seconds:.0f} s): {line.split()[1]} moves/s")
   cfg = _config(args.overrides)
   steps, positions = learner_rate(args.learner_steps, args.overrides)
-  print(f"learner (batch {cfg.learner.batch_size} x {cfg.learner.trajectory_max} steps, all cores): "
+  where = "all cores" if jax.default_backend() == "cpu" else jax.devices()[0].device_kind
+  print(f"learner (batch {cfg.learner.batch_size} x {cfg.learner.trajectory_max} steps, {where}): "
         f"{steps:.2f} updates/s = {positions:,.0f} positions/s")
 
 
