@@ -59,6 +59,8 @@ def main(argv=None) -> None:
     wall = time.time() - start
     print(f"{label:>9}: {wall:6.1f} s, {args.games / wall:6.2f} games/s; won {res.wins}, drawn {res.draws}, "
           f"lost {res.losses} (win rate {res.win_rate:.3f})")
+    if res.ends:
+      print(" " * 11 + "; ".join(f"{how} {n}" for how, n in res.ends.items()))
 
 
 if __name__ == "__main__":

@@ -9,11 +9,14 @@ move. The games, seats and counting are those of
 `vs_random.play_vs_random` (the agent is Red in even-numbered games), and the
 observations are the OpenSpiel game's (`tests/test_stratego_self_play.py`
 checks the JAX rules against it), so the two give the same win rate in
-expectation. `benchmarks/stratego_vs_random.py` times the two.
+expectation. `benchmarks/stratego_vs_random.py` times the two. The result
+also counts how the games ended (`MatchResult.ends`, from `engine.end_reason`):
+a flag taken, a side left without a legal move, or a draw and why.
 """
 
 from __future__ import annotations
 
+import collections
 import functools
 
 import jax
@@ -65,7 +68,15 @@ def play_vs_random(game: StrategoGame, probs_fn: vs_random.ProbsFn, num_games: i
       uniform = legal[other].astype(np.float64)
       actions[other] = openspiel_io.sample_actions(uniform / uniform.sum(axis=-1, keepdims=True), rng)
     states = step(states, actions)
-  return vs_random.MatchResult.from_returns(np.asarray(states.rewards)[np.arange(num_games), seats])
+  returns = np.asarray(states.rewards)[np.arange(num_games), seats]
+  return vs_random.MatchResult.from_returns(returns, count_ends(returns, np.asarray(_end_fn(config)(states))))
+
+
+def count_ends(returns: np.ndarray, reasons: np.ndarray) -> dict[str, int]:
+  """Games per (agent's result, `engine.END_*` reason), e.g. {"won: flag captured": 875, ...}, most first."""
+  result = np.where(returns > 0, "won", np.where(returns < 0, "lost", "drawn"))
+  counts = collections.Counter(f"{r}: {engine.END_NAMES[e]}" for r, e in zip(result, reasons))
+  return dict(counts.most_common())
 
 
 def _deal_fn(config, initial_board, deploy: bool):
@@ -84,6 +95,11 @@ def _observe_fn(config):
     n = states.player.shape[0]
     return jax.vmap(functools.partial(observation.observe, config))(states, states.player).reshape(n, -1)
   return jax.jit(observe)
+
+
+@functools.lru_cache(maxsize=8)
+def _end_fn(config):
+  return jax.jit(jax.vmap(functools.partial(engine.end_reason, config)))
 
 
 @functools.lru_cache(maxsize=8)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable
+from typing import Callable, Mapping
 
 import numpy as np
 import pyspiel
@@ -15,21 +15,23 @@ ProbsFn = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 @dataclasses.dataclass(frozen=True)
 class MatchResult:
+  """Counts of a match. `ends`, where the match knows them: games per way they ended, e.g. "won: flag captured"."""
   games: int
   wins: int
   draws: int
   losses: int
   mean_return: float
+  ends: Mapping[str, int] = dataclasses.field(default_factory=dict)
 
   @property
   def win_rate(self) -> float:
     return self.wins / max(self.games, 1)
 
   @classmethod
-  def from_returns(cls, returns: np.ndarray) -> "MatchResult":
+  def from_returns(cls, returns: np.ndarray, ends: Mapping[str, int] | None = None) -> "MatchResult":
     """Counts the agent's final returns, one per game (0 for a draw)."""
     return cls(games=len(returns), wins=int(np.sum(returns > 0)), draws=int(np.sum(returns == 0)),
-               losses=int(np.sum(returns < 0)), mean_return=float(np.mean(returns)))
+               losses=int(np.sum(returns < 0)), mean_return=float(np.mean(returns)), ends=dict(ends or {}))
 
 
 def play_vs_random(game: pyspiel.Game, probs_fn: ProbsFn, num_games: int, seed: int = 0,

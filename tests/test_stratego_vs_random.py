@@ -26,6 +26,28 @@ def test_a_side_that_cannot_move_loses_at_its_first_turn():
   res = stratego_vs_random.play_vs_random(g, uniform, num_games=7, seed=3)
   assert (res.games, res.wins, res.draws, res.losses) == (7, 4, 0, 3)
   assert res.mean_return == pytest.approx(1 / 7)
+  assert res.ends == {"won: no legal move": 4, "lost: no legal move": 3}
+
+
+# Each board ends every game the same way: (pieces, game parameters, games, expected `MatchResult.ends`).
+ENDINGS = {
+    # Red's sergeant j9 can only take Blue's flag j10 (its bombs block i9 and j8): Red wins at once.
+    "flag": ({"a1": "M", "j9": "F", "i9": "B", "j8": "B", "j10": "Y"}, {}, 7,
+             {"won: flag captured": 4, "lost: flag captured": 3}),
+    # Flags and bombs only: neither side can move, a draw before the first move.
+    "stuck": ({"a1": "M", "b1": "B", "a10": "Y", "j10": "N"}, {}, 5, {"drawn: neither can move": 5}),
+    # Two sergeants nine ranks apart cannot meet in two moves.
+    "moves": ({"a1": "M", "a2": "F", "j10": "Y", "j9": "R"}, {"max_moves": 2}, 4, {"drawn: move limit": 4}),
+    "no attack": ({"a1": "M", "a2": "F", "j10": "Y", "j9": "R"}, {"max_moves": 10, "max_moves_since_attack": 2}, 4,
+                  {"drawn: no-attack limit": 4}),
+}
+
+
+@pytest.mark.parametrize("name", ENDINGS)
+def test_the_match_counts_how_games_ended(name):
+  pieces, params, n, ends = ENDINGS[name]
+  res = stratego_vs_random.play_vs_random(board_game(board(pieces), **params), uniform, num_games=n, seed=0)
+  assert res.ends == ends and sum(res.ends.values()) == res.games == n
 
 
 def test_agrees_with_the_openspiel_match_on_a_small_board():

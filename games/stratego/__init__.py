@@ -14,6 +14,7 @@ from games.stratego.engine import NUM_ACTIONS
 from games.stratego.engine import State
 from games.stratego.engine import deal
 from games.stratego.engine import deploy_setup
+from games.stratego.engine import end_reason
 from games.stratego.engine import init_deployment
 from games.stratego.engine import init_from_board
 from games.stratego.engine import init_random

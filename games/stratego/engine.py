@@ -3,7 +3,7 @@
 The functions take one game (`State`) and a static `RulesConfig`; batch them
 with `jax.vmap`. `init_*`, `step`, `legal_action_mask`, `is_terminal`,
 `returns` and (in `observation.py`) `observe` make up the interface; `deal`
-starts a batch of games at once.
+starts a batch of games at once, and `end_reason` says how a game ended.
 
 Frame. `State.board` is kept in the frame of the player to act: that player's
 pieces have Red codes 1-12 and its home rows are ranks 1-4; the opponent's have
@@ -65,6 +65,9 @@ _TARGET_RANK = T.TARGET // 10
 _TARGET_FILE = T.TARGET % 10
 
 RESULT_NONE, RESULT_MOVE, RESULT_ATTACKER_WON, RESULT_DEFENDER_WON, RESULT_BOTH_REMOVED = range(5)
+# How a game ended (`end_reason`), and a name for each.
+END_NOT_OVER, END_FLAG_CAPTURED, END_NO_LEGAL_MOVE, END_MOVE_LIMIT, END_ATTACK_LIMIT, END_NEITHER_CAN_MOVE = range(6)
+END_NAMES = ("not over", "flag captured", "no legal move", "move limit", "no-attack limit", "neither can move")
 
 
 class State(NamedTuple):
@@ -198,6 +201,23 @@ def legal_action_mask(state: State) -> jax.Array:
 
 def is_terminal(state: State) -> jax.Array:
   return state.terminal
+
+
+def end_reason(config: RulesConfig, state: State) -> jax.Array:
+  """int32: why the game ended, one of the `END_*` codes (`END_NOT_OVER` while it runs).
+
+  Read off the final state in the order the rules check: a decided game was won
+  by taking the flag if a flag is gone, else the loser had no legal move; a
+  drawn one hit the move limit, else the no-attack limit, else neither side
+  could move.
+  """
+  flags = jnp.sum((state.board == P.FLAG) | (state.board == P.FLAG + P.BLUE_OFFSET))
+  decided = jnp.where(flags < 2, END_FLAG_CAPTURED, END_NO_LEGAL_MOVE)
+  drawn = jnp.where(state.num_moves >= config.max_moves, END_MOVE_LIMIT,
+                    jnp.where(state.since_attack >= config.max_moves_since_attack, END_ATTACK_LIMIT,
+                              END_NEITHER_CAN_MOVE))
+  over = jnp.where(jnp.any(state.rewards != 0), decided, drawn)
+  return jnp.where(state.terminal, over, END_NOT_OVER).astype(jnp.int32)
 
 
 def returns(state: State) -> jax.Array:
