@@ -21,6 +21,21 @@ def test_sample_actions_never_picks_a_zero_probability_action():
   assert np.mean(acts[1::2] == 0) == pytest.approx(0.25, abs=0.03)
 
 
+def test_play_chance_deals_by_the_chance_probabilities():
+  # Leduc deals one of 6 cards (two of each of 3 ranks) to each player: the first card is uniform, and
+  # the second is one of the 5 left, so each rank pair (a, b) has 2/6 * 2/5 (a = b: 2/6 * 1/5) probability.
+  game, rng, n = pyspiel.load_game("leduc_poker"), np.random.default_rng(0), 30_000
+  counts = np.zeros((3, 3))
+  for _ in range(n):
+    state = self_play.play_chance(game.new_initial_state(), rng)
+    assert state.current_player() == 0
+    first, second = (a for a in state.history())
+    counts[first // 2, second // 2] += 1
+  want = np.full((3, 3), 2 / 6 * 2 / 5)
+  np.fill_diagonal(want, 2 / 6 * 1 / 5)
+  assert np.abs(counts / n - want).max() < 4 * np.sqrt(want.max() * (1 - want.max()) / n)
+
+
 def test_kuhn_trajectories_record_who_moved_what_and_the_payoff():
   game = pyspiel.load_game("kuhn_poker")
   actor = self_play.SelfPlayActor(game, uniform, num_games=8, trajectory_max=4, chunk_size=16, seed=3)
