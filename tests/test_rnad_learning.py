@@ -95,6 +95,21 @@ def test_update_moves_the_target_by_a_running_average_and_replaces_reg_every_del
   assert trees_close(state3.params_reg_prev, state0.params)
 
 
+def test_reg_prev_is_read_only_while_alpha_is_below_one():
+  # TINY's iterations last 3 steps: alpha is 0, 2/3, then 1 at step 2. A NaN reg_prev spoils the loss at
+  # step 1 and changes nothing at step 2, where its forward pass is skipped.
+  net = networks.mlp(TINY.network, 2)
+  update = learning.make_update(TINY, net)
+  batch = tiny_batch()
+  state1, _ = update(learning.init_state(TINY, net, np.zeros((1, 5), np.float32), jax.random.PRNGKey(0)), batch)
+  state2, _ = update(state1, batch)
+  nan_prev = lambda s: s._replace(params_reg_prev=jax.tree.map(lambda x: x * np.nan, s.params_reg_prev))  # noqa: E731
+  assert np.isnan(float(update(nan_prev(state1), batch)[1]["loss"]))
+  (want, m_want), (got, m_got) = update(state2, batch), update(nan_prev(state2), batch)
+  assert float(m_want["alpha"]) == 1.0 and float(m_got["loss"]) == float(m_want["loss"])
+  assert trees_close(got.params, want.params) and trees_close(got.params_target, want.params_target)
+
+
 def test_debiased_target_rate_by_hand():
   # avg / (1 - (1 - avg)^(t + 1)) with avg 1/2: 1, 2/3, 4/7; 0.0003 tends to 0.0003.
   rates = [float(learning.target_rate(0.5, True, jnp.asarray(t))) for t in range(3)]

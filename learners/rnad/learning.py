@@ -135,7 +135,11 @@ def loss_fn(params, params_target, params_reg, params_reg_prev, batch: Trajector
     pi_learn = pi
   _, _, _, v_target_net = policy_outputs(network, params_target, batch.obs, batch.legal, batch.action_ids)
   _, log_pi_reg, _, _ = policy_outputs(network, params_reg, batch.obs, batch.legal, batch.action_ids)
-  _, log_pi_reg_prev, _, _ = policy_outputs(network, params_reg_prev, batch.obs, batch.legal, batch.action_ids)
+  # From halfway through an iteration alpha is 1 and reg_prev has no weight: skip its forward pass (a
+  # sixth of the learner's network work). log_pi_reg stands in for it, so the ratio is the same to the bit.
+  log_pi_reg_prev = jax.lax.cond(
+      alpha < 1, lambda: policy_outputs(network, params_reg_prev, batch.obs, batch.legal, batch.action_ids)[1],
+      lambda: log_pi_reg)
   log_ratio = losses.regularisation_log_ratio(log_pi, log_pi_reg, log_pi_reg_prev, alpha)
 
   v_targets, masks, q_targets = [], [], []
