@@ -29,7 +29,7 @@ def test_play_chance_deals_by_the_chance_probabilities():
   for _ in range(n):
     state = self_play.play_chance(game.new_initial_state(), rng)
     assert state.current_player() == 0
-    first, second = (a for a in state.history())
+    first, second = state.history()
     counts[first // 2, second // 2] += 1
   want = np.full((3, 3), 2 / 6 * 2 / 5)
   np.fill_diagonal(want, 2 / 6 * 1 / 5)

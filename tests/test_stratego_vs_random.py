@@ -36,7 +36,7 @@ ENDINGS = {
              {"won: flag captured": 4, "lost: flag captured": 3}),
     # Flags and bombs only: neither side can move, a draw before the first move.
     "stuck": ({"a1": "M", "b1": "B", "a10": "Y", "j10": "N"}, {}, 5, {"drawn: neither can move": 5}),
-    # Two sergeants nine ranks apart cannot meet in two moves.
+    # Two sergeants, a2 and j9, too far apart to meet (or attack) in two moves.
     "moves": ({"a1": "M", "a2": "F", "j10": "Y", "j9": "R"}, {"max_moves": 2}, 4, {"drawn: move limit": 4}),
     "no attack": ({"a1": "M", "a2": "F", "j10": "Y", "j9": "R"}, {"max_moves": 10, "max_moves_since_attack": 2}, 4,
                   {"drawn: no-attack limit": 4}),
