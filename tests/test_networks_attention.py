@@ -176,3 +176,14 @@ def test_odd_lengths_pad_one_token_that_nobody_sees():
   got = attention.attend_fused(q, k9, v9, jnp.asarray(mask), AttentionImpl.XLA)
   assert got.shape == q.shape
   np.testing.assert_allclose(got, _reference(q, k9, v9, mask), atol=1e-5)
+
+
+def test_odd_lengths_are_padded_without_a_mask_too(monkeypatch):
+  """A global layer (no mask) of 7 tokens reaches the kernel as 8, with the 8th key hidden."""
+  seen, kernel = [], jax.nn.dot_product_attention
+  monkeypatch.setattr(jax.nn, "dot_product_attention",
+                      lambda q, k, v, **kw: seen.append((q.shape[1], k.shape[1])) or kernel(q, k, v, **kw))
+  q, k, v = _qkv(l=7, n=4, kv=2)
+  got = attention.attend_fused(q, k, v, None, AttentionImpl.XLA)
+  np.testing.assert_allclose(got, _reference(q, k, v, np.ones((2, 7, 7), bool)), atol=1e-5)
+  assert seen == [(8, 8)]

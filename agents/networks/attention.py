@@ -86,13 +86,16 @@ def attend_fused(q: jax.Array, k: jax.Array, v: jax.Array, mask: jax.Array | Non
                  implementation: AttentionImpl) -> jax.Array:
   """`attend` without soft-cap, through `jax.nn.dot_product_attention` (cuDNN's kernel or XLA's).
 
-  cuDNN trains with a mask only where both lengths are even, so an odd length
-  gets one padding token: no real query sees the padded key, and the padded
-  query's output is dropped. Shapes and meaning as in `attend`.
+  cuDNN trains only where both lengths are even (jax 0.11.2 on an H100 refused
+  81 tokens in a global layer too, with no mask), so an odd length gets one
+  padding token, and a mask if it had none: no real query sees the padded key,
+  and the padded query's output is dropped. Shapes and meaning as in `attend`.
   """
   length = q.shape[1]
   pad_q, pad_k = length % 2, k.shape[1] % 2
-  if mask is not None and (pad_q or pad_k):
+  if pad_q or pad_k:
+    if mask is None:
+      mask = jnp.ones((q.shape[0], length, k.shape[1]), bool)
     q = jnp.pad(q, ((0, 0), (0, pad_q), (0, 0), (0, 0)))
     k, v = (jnp.pad(x, ((0, 0), (0, pad_k), (0, 0), (0, 0))) for x in (k, v))
     mask = jnp.pad(mask, ((0, 0), (0, 0), (0, pad_k)), constant_values=False)
