@@ -117,7 +117,10 @@ def main(argv=None) -> None:
         f"default device {jax.devices()[0].device_kind}")
   for kind in ("jax", "openspiel"):
     on_cpu = kind == "openspiel" or args.jax_actor_device == "cpu"
-    env = dict(os.environ, XLA_FLAGS=ONE_THREAD, JAX_PLATFORMS="cpu") if on_cpu else dict(os.environ)
+    # On an accelerator this process already holds JAX's preallocated share of device memory (for the
+    # learner below), so the child allocates as it goes.
+    env = (dict(os.environ, XLA_FLAGS=ONE_THREAD, JAX_PLATFORMS="cpu") if on_cpu
+           else {"XLA_PYTHON_CLIENT_PREALLOCATE": "false", **os.environ})
     sets = [f"--set={o}" for o in args.overrides]
     out = subprocess.run([sys.executable, __file__, "--child", kind, "--games", str(args.games),
                           "--seconds", str(args.seconds), *sets], env=env, capture_output=True, text=True,
