@@ -150,7 +150,7 @@ class TrainConfig:
 
   @classmethod
   def leduc_poker(cls) -> "TrainConfig":
-    """Leduc: a 96x96 network, batch 512, longer iterations, a slower target average, packed rows, a decay, exploration.
+    """Leduc: a wider network, batch 512, longer iterations, a slower target average, packed rows, a decay, exploration.
 
     The online network's policy is noisy (NashConv 1.0 to 1.6 where its target
     average is at 0.5 to 0.9), so the target network (the evaluated policy and
@@ -182,14 +182,15 @@ class TrainConfig:
     at 15,000 and 0.238 at the end, where the same preset without it had
     1.02, 0.34, 0.327 and, after a low of 0.30 near step 13,000, 0.374.
 
-    The torso is 96x96 (it was 128x128 until 2026-11-27): the learner is
-    compute-bound and the two hidden layers are most of its work, so on a slow
-    2-core VM the narrower torso made 16.5 learner steps/s in the benchmark
-    against 10.4-14.1 and was no worse per step (0.282 at step 10,000 against
-    0.29-0.35); `benchmarks/rnad_speeds.py --game leduc_poker` times both.
+    A 96x96 torso (2026-11-27) made 13,362-14,673 learner steps in the
+    benchmark's 15 minutes on a slow VM where 128x128 made 10,095-10,280, but
+    with the two seed pairs run with both torsos it was worse per step (0.398
+    and 0.391 at step 9,000 against 0.32 and 0.317) and stalled at 0.35-0.38;
+    below 0.3 within 15 minutes it was in two runs of four (one seed pair), 128x128
+    in one of two (lowest 0.295 and 0.308). So the preset keeps 128x128.
     """
     learner = dataclasses.replace(
-        _small_game_learner(trajectory_max=16), batch_size=512, network=NetworkConfig(hidden=(96, 96)),
+        _small_game_learner(trajectory_max=16), batch_size=512, network=NetworkConfig(hidden=(128, 128)),
         adam=AdamConfig(learning_rate=1e-3, decay_steps=18_000, end_learning_rate=1e-4),
         finetune=FinetuneConfig(threshold=0.02, discretization=0, at_eval=True),
         target_network_avg=0.0003, entropy_schedule=EntropyScheduleConfig(sizes=(3000,), repeats=(1,)))
