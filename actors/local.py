@@ -64,22 +64,14 @@ def _actor_main(cfg: TrainConfig, address: str, actor_id: int, start_step: int, 
   threading.Thread(target=watch_parent, daemon=True, name="watch-launcher").start()
   import jax
   import numpy as np
-  from actors import reverb_replay, self_play, stratego_self_play
-  from learners.rnad import learning
+  from actors import factory, reverb_replay, self_play
   game = self_play.load_game(cfg.game)
   net = network_factory(cfg, game.num_distinct_actions())
   template = net.init(jax.random.PRNGKey(0), np.zeros((1, self_play.observation_size(game)), np.float32))
   params_source = reverb_replay.ReverbParameterSource(address, template)
   replay = reverb_replay.ReverbReplay(address, cfg.actors.chunk_size)
   seed = cfg.actors.seed + 1000 * actor_id + start_step
-  if stratego_self_play.supports(game):  # The batched JAX rules: ten times the moves per second.
-    actor = stratego_self_play.StrategoSelfPlayActor(
-        game, net, cfg.actors.games_per_actor, cfg.learner.trajectory_max, cfg.actors.chunk_size, replay,
-        seed=seed, pack=cfg.actors.pack_games, explore=cfg.actors.explore)
-  else:
-    actor = self_play.SelfPlayActor(
-        game, learning.make_policy_fn(net), cfg.actors.games_per_actor, cfg.learner.trajectory_max,
-        cfg.actors.chunk_size, replay, seed=seed, pack=cfg.actors.pack_games, explore=cfg.actors.explore)
+  actor = factory.make_actor(cfg, game, net, cfg.actors.games_per_actor, cfg.actors.chunk_size, replay, seed)
   try:
     params, version = params_source.latest()
     n = 0

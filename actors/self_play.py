@@ -82,30 +82,48 @@ class SelfPlayActor(interfaces.Actor):
   def _new_game(self) -> pyspiel.State:
     return play_chance(self.game.new_initial_state(), self._rng)
 
-  def run_step(self, params, version: int) -> int:
-    n = self._n
+  # What a subclass with another game representation replaces (see `actors.tabular_self_play`).
+
+  def _observe(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(obs [N, O] float32, legal [N, A] float32, player [N] int32) of the games' current states."""
     obs = np.asarray([observe(s) for s in self._states], np.float32)
     legal = np.asarray([s.legal_actions_mask() for s in self._states], np.float32)
     player = np.asarray([s.current_player() for s in self._states], np.int32)
+    return obs, legal, player
+
+  def _advance(self, actions: np.ndarray) -> np.ndarray:
+    """Plays `actions` and the chance nodes after them, game by game; returns rewards [N, P] float32."""
+    for i, state in enumerate(self._states):
+      state.apply_action(int(actions[i]))
+      play_chance(state, self._rng)
+    return np.asarray([s.rewards() for s in self._states], np.float32)
+
+  def _terminal(self) -> np.ndarray:
+    return np.asarray([s.is_terminal() for s in self._states])
+
+  def _restart(self, i: int) -> None:
+    self._states[i] = self._new_game()
+
+  def run_step(self, params, version: int) -> int:
+    n = self._n
+    obs, legal, player = self._observe()
     probs = np.asarray(self._policy_fn(params, obs, legal), np.float64)
     probs = probs * legal
     probs /= probs.sum(axis=-1, keepdims=True)
     if self._explore:
       probs = mix_uniform(probs, legal, self._explore)
     actions = sample_actions(probs, self._rng)
-    for i, state in enumerate(self._states):
-      state.apply_action(int(actions[i]))
-      play_chance(state, self._rng)
-    rewards = np.asarray([s.rewards() for s in self._states], np.float32)
+    rewards = self._advance(actions)
     self._buf.record(np.arange(n), version, actions, obs=obs, legal=legal, player_id=player, policy=probs,
                      rewards=rewards)
-    for i, state in enumerate(self._states):
-      if state.is_terminal():
+    terminal = self._terminal()
+    for i in np.flatnonzero(terminal | self._buf.full_rows()):  # in order: new games draw chance in turn
+      if terminal[i]:
         self._buf.end_game(i)
-        self._states[i] = self._new_game()
-      elif self._buf.full(i):
+        self._restart(i)
+      else:
         self._buf.cut(i)
         if not self._buf.pack:
-          self._states[i] = self._new_game()
+          self._restart(i)
     self.moves += n
     return n

@@ -63,6 +63,10 @@ class TrajectoryBuffer:
     """Row `i` has no room for another step."""
     return bool(self.t[i] >= self._t_max)
 
+  def full_rows(self) -> np.ndarray:
+    """[N] bool: the rows with no room for another step."""
+    return self.t >= self._t_max
+
   def end_game(self, i: int) -> None:
     """The game in row `i` is over. The caller starts the next one in the same row."""
     self.games_finished += 1

@@ -4,8 +4,9 @@ Measures, on this machine, with the preset `stratago train --game GAME` uses
 (`TrainConfig.for_game`; `stratego` is the README's barrage main job):
   * actor moves per second on one XLA thread (as the launcher runs actors),
     each actor kind playing `--seconds` of self-play with freshly initialised
-    parameters: the OpenSpiel actor for every game, and for Stratego also the
-    batched JAX actor;
+    parameters: the preset's actor (Stratego's batched JAX rules, or a small
+    game's enumerated tree where `actors.tabular` is set) and the OpenSpiel
+    actor every game has;
   * learner updates per second on a batch the actor recorded, at the preset's
     batch size and trajectory length, with the XLA threads the machine gives
     one process, timed at two points of an entropy-schedule iteration: its
@@ -53,16 +54,6 @@ def _config(game: str, overrides):
   return config_lib.build(TrainConfig, None, overrides, base=TrainConfig.for_game(game))
 
 
-def _actor(kind: str, game, net, cfg, games: int, chunk: int):
-  from actors import self_play, stratego_self_play
-  from learners.rnad import learning
-  if kind == "jax":
-    return stratego_self_play.StrategoSelfPlayActor(game, net, games, cfg.learner.trajectory_max, chunk,
-                                                    pack=cfg.actors.pack_games, explore=cfg.actors.explore)
-  return self_play.SelfPlayActor(game, learning.make_policy_fn(net), games, cfg.learner.trajectory_max, chunk,
-                                 pack=cfg.actors.pack_games, explore=cfg.actors.explore)
-
-
 def _setup(game_name: str, overrides):
   import jax
   import numpy as np
@@ -78,7 +69,8 @@ def _setup(game_name: str, overrides):
 def actor_rate(game_name: str, kind: str, games: int, seconds: float, overrides) -> None:
   """Prints `moves_per_s` for one actor kind (run in a child so its XLA flags apply)."""
   cfg, game, net, _, params = _setup(game_name, overrides)
-  actor = _actor(kind, game, net, cfg, games, cfg.actors.chunk_size)
+  from actors import factory
+  actor = factory.make_actor(cfg, game, net, games, cfg.actors.chunk_size, kind=kind)
   for _ in range(3):  # compile
     actor.run_step(params, 0)
   start, moves = time.time(), actor.moves
@@ -94,12 +86,11 @@ def learner_rates(game_name: str, steps: int, overrides) -> tuple[float, dict[in
   """
   import jax
   import numpy as np
-  from actors import stratego_self_play
+  from actors import factory
   from learners.rnad import learning
   from learners.rnad.config import entropy_schedule_boundaries
   cfg, game, net, example, params = _setup(game_name, overrides)
-  kind = "jax" if stratego_self_play.supports(game) else "openspiel"
-  actor = _actor(kind, game, net, cfg, 64, cfg.learner.batch_size)
+  actor = factory.make_actor(cfg, game, net, 64, cfg.learner.batch_size)
   while not actor.ready:
     actor.run_step(params, 0)
   batch = actor.ready[0]
@@ -130,7 +121,7 @@ def main(argv=None) -> None:
   parser.add_argument("--jax-actor-device", choices=["cpu", "default"], default="cpu",
                       help="where Stratego's JAX actor runs: one CPU thread (as the launcher runs it) or JAX's "
                            "default device")
-  parser.add_argument("--child", choices=["jax", "openspiel"], help=argparse.SUPPRESS)
+  parser.add_argument("--child", choices=["jax", "tabular", "openspiel"], help=argparse.SUPPRESS)
   args = parser.parse_args(argv)
   from core.errors import UserError
   try:
@@ -141,19 +132,19 @@ def main(argv=None) -> None:
   if args.child:
     actor_rate(args.game, args.child, games, args.seconds, args.overrides)
     return
-  from actors import stratego_self_play
+  from actors import factory
   from games import openspiel_io
   try:
     game = openspiel_io.load_game(cfg.game)
   except Exception as e:  # pyspiel raises plain errors for unknown games.
     parser.error(f"cannot load game '{cfg.game}': {str(e).splitlines()[0]}")
-  kinds = ("jax", "openspiel") if stratego_self_play.supports(game) else ("openspiel",)
+  kinds = tuple(dict.fromkeys((factory.actor_kind(cfg, game), "openspiel")))  # the preset's, then OpenSpiel's
   changes = f" with {', '.join(args.overrides)}" if args.overrides else ""
   import jax
   print(f"{cfg.game}, training preset{changes}, {os.cpu_count()} cores, jax {jax.__version__}, "
         f"default device {jax.devices()[0].device_kind}")
   for kind in kinds:
-    on_cpu = kind == "openspiel" or args.jax_actor_device == "cpu"
+    on_cpu = kind != "jax" or args.jax_actor_device == "cpu"
     # On an accelerator this process already holds JAX's preallocated share of device memory (for the
     # learner below), so the child allocates as it goes.
     env = (dict(os.environ, XLA_FLAGS=ONE_THREAD, JAX_PLATFORMS="cpu") if on_cpu
