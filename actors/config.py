@@ -199,7 +199,7 @@ class TrainConfig:
         adam=AdamConfig(learning_rate=1e-3, decay_steps=18_000, end_learning_rate=1e-4),
         finetune=FinetuneConfig(threshold=0.02, discretization=0, at_eval=True),
         target_network_avg=0.0003, entropy_schedule=EntropyScheduleConfig(sizes=(3000,), repeats=(1,)))
-    return cls(game="leduc_poker", learner=learner, actors=ActorConfig(pack_games=True, explore=0.1, tabular=True),
+    return cls(game="leduc_poker", learner=learner, actors=ActorConfig(pack_games=True, explore=0.1, tabular=True, param_sync_every=8),
                eval=EvalConfig(every_steps=500))
 
   @classmethod
