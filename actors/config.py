@@ -193,6 +193,14 @@ class TrainConfig:
     and 0.391 at step 9,000 against 0.32 and 0.317) and stalled at 0.35-0.38;
     below 0.3 within 15 minutes it was in two runs of four (one seed pair), 128x128
     in one of two (lowest 0.295 and 0.308). So the preset keeps 128x128.
+
+    The actors play on the game's enumerated tree (`tabular`, twice the moves
+    per second of the OpenSpiel actor, the same games) and pull parameters
+    every 8 moves: pulling on every move cost each actor process two thirds
+    of its CPU, on the cores the learner shares with them. With both, the
+    benchmark's 15 minutes held 13,145-14,202 learner steps where they had
+    held 10,095-10,951; all three seed pairs went below 0.3 at 10.3-11.1
+    minutes, and two stayed below (docs/rnad.md).
     """
     learner = dataclasses.replace(
         _small_game_learner(trajectory_max=16), batch_size=512, network=NetworkConfig(hidden=(128, 128)),
