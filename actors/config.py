@@ -56,7 +56,7 @@ class ActorConfig:
       learner's importance weights correct for it.
     tabular: play on the game's enumerated tree (`games.game_tree`) instead
       of through OpenSpiel, for games small enough to enumerate (Kuhn poker
-      has 58 histories, Leduc 9,457): the same games, several times the moves
+      has 58 histories, Leduc 9,457): the same games at about twice the moves
       per second. Stratego always uses its batched JAX rules.
   """
   num_actors: int = 2
@@ -207,8 +207,8 @@ class TrainConfig:
         adam=AdamConfig(learning_rate=1e-3, decay_steps=18_000, end_learning_rate=1e-4),
         finetune=FinetuneConfig(threshold=0.02, discretization=0, at_eval=True),
         target_network_avg=0.0003, entropy_schedule=EntropyScheduleConfig(sizes=(3000,), repeats=(1,)))
-    return cls(game="leduc_poker", learner=learner, actors=ActorConfig(pack_games=True, explore=0.1, tabular=True, param_sync_every=8),
-               eval=EvalConfig(every_steps=500))
+    actors = ActorConfig(pack_games=True, explore=0.1, tabular=True, param_sync_every=8)
+    return cls(game="leduc_poker", learner=learner, actors=actors, eval=EvalConfig(every_steps=500))
 
   @classmethod
   def stratego_barrage(cls) -> "TrainConfig":

@@ -164,8 +164,9 @@ def train(cfg: TrainConfig, run_dir: str | pathlib.Path, resume: bool = False, p
   import portpicker
   from tqdm import tqdm
 
-  from actors import reverb_replay, self_play
+  from actors import factory, reverb_replay, self_play
   from core.metrics import MetricsWriter
+  from games import game_tree
   from learners.rnad import export, learning
 
   run_dir = pathlib.Path(run_dir)
@@ -174,6 +175,11 @@ def train(cfg: TrainConfig, run_dir: str | pathlib.Path, resume: bool = False, p
     self_play.check_game(game)
   except Exception as e:  # pyspiel raises plain errors for unknown games and bad parameters.
     raise UserError(f"cannot train on game '{cfg.game}': {str(e).splitlines()[0]}") from None
+  if factory.actor_kind(cfg, game) == "tabular":  # refuse a game too large here, once, not in every actor
+    try:
+      game_tree.build(game)
+    except ValueError as e:
+      raise UserError(f"actors.tabular: {e}; set actors.tabular=false") from None
   ckpt_path = run_dir / CHECKPOINT
   if resume and not ckpt_path.exists():
     raise UserError(f"nothing to resume: {ckpt_path} does not exist")

@@ -25,7 +25,9 @@ from games import openspiel_io
 
 CHANCE = int(pyspiel.PlayerId.CHANCE)
 TERMINAL = int(pyspiel.PlayerId.TERMINAL)
-DEFAULT_MAX_NODES = 1_000_000
+# Nodes are counted as they are built, so a game too large still costs this many rows of observation
+# before it is refused: 200,000 rows of Go 9x9's 324 planes' worth of floats are about 260 MB.
+DEFAULT_MAX_NODES = 200_000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,9 +59,10 @@ class GameTree:
     return self.player == TERMINAL
 
 
-def build(game: pyspiel.Game, max_nodes: int = DEFAULT_MAX_NODES) -> GameTree:
-  """Enumerates `game`'s histories; ValueError if there are more than `max_nodes`."""
+def build(game: pyspiel.Game, max_nodes: int | None = None) -> GameTree:
+  """Enumerates `game`'s histories; ValueError if there are more than `max_nodes` (default `DEFAULT_MAX_NODES`)."""
   openspiel_io.check_game(game)
+  max_nodes = max_nodes or DEFAULT_MAX_NODES
   obs_size, num_actions = openspiel_io.observation_size(game), game.num_distinct_actions()
   obs, legal, player, rewards, children = [], [], [], [], []
   chance: dict[int, tuple[list[float], list[int]]] = {}
