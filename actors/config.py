@@ -198,9 +198,9 @@ class TrainConfig:
     per second of the OpenSpiel actor, the same games) and pull parameters
     every 8 moves: pulling on every move cost each actor process two thirds
     of its CPU, on the cores the learner shares with them. With both, the
-    benchmark's 15 minutes held 13,145-14,202 learner steps where they had
-    held 10,095-10,951; all three seed pairs went below 0.3 at 10.3-11.1
-    minutes, and two stayed below (docs/rnad.md).
+    benchmark's 15 minutes held 12,627-14,202 learner steps where they had
+    held 10,095-10,951; all four seed pairs run went below 0.3 at 10.2-11.1
+    minutes, and three stayed below (docs/rnad.md).
     """
     learner = dataclasses.replace(
         _small_game_learner(trajectory_max=16), batch_size=512, network=NetworkConfig(hidden=(128, 128)),
