@@ -7,6 +7,7 @@ import pyspiel
 from actors.config import TrainConfig
 from core import interfaces
 
+
 def actor_kind(cfg: TrainConfig, game: pyspiel.Game) -> str:
   """"jax" for Stratego, "tabular" where `cfg.actors.tabular` asks for it, else "openspiel"."""
   from actors import stratego_self_play

@@ -25,8 +25,8 @@ from games import openspiel_io
 
 CHANCE = int(pyspiel.PlayerId.CHANCE)
 TERMINAL = int(pyspiel.PlayerId.TERMINAL)
-# Nodes are counted as they are built, so a game too large still costs this many rows of observation
-# before it is refused: 200,000 rows of Go 9x9's 324 planes' worth of floats are about 260 MB.
+# Nodes are counted as they are built, so a game too large still costs this many rows before it is
+# refused: 200,000 of Go 9x9's observations (324 floats each) are about 260 MB.
 DEFAULT_MAX_NODES = 200_000
 
 
