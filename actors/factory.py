@@ -17,17 +17,14 @@ def actor_kind(cfg: TrainConfig, game: pyspiel.Game) -> str:
 
 
 def make_actor(cfg: TrainConfig, game: pyspiel.Game, network, num_games: int, chunk_size: int,
-               replay: interfaces.Replay | None = None, seed: int = 0, kind: str | None = None,
-               **kwargs) -> interfaces.Actor:
-  """An actor of `kind` (default: `actor_kind`) playing `num_games` games with `network`.
-
-  `kwargs` go to the actor class (e.g. a prebuilt `tree` for the tabular one).
-  """
+               replay: interfaces.Replay | None = None, seed: int = 0, kind: str | None = None
+               ) -> interfaces.Actor:
+  """An actor of `kind` (default: `actor_kind`) playing `num_games` games with `network`."""
   from actors import self_play, stratego_self_play, tabular_self_play
   from learners.rnad import learning
   kind = kind or actor_kind(cfg, game)
   common = dict(num_games=num_games, trajectory_max=cfg.learner.trajectory_max, chunk_size=chunk_size,
-                replay=replay, seed=seed, pack=cfg.actors.pack_games, explore=cfg.actors.explore, **kwargs)
+                replay=replay, seed=seed, pack=cfg.actors.pack_games, explore=cfg.actors.explore)
   if kind == "jax":
     return stratego_self_play.StrategoSelfPlayActor(game, network, **common)
   cls = {"tabular": tabular_self_play.TabularSelfPlayActor, "openspiel": self_play.SelfPlayActor}[kind]

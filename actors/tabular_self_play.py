@@ -19,32 +19,31 @@ from games import game_tree
 
 
 class TabularSelfPlayActor(SelfPlayActor):
-  """`SelfPlayActor` on `game_tree.build(game)` (or on a `tree` already built for `game`)."""
+  """`SelfPlayActor` on `game_tree.build(game)`."""
 
   def __init__(self, game: pyspiel.Game, policy_fn: PolicyFn, num_games: int, trajectory_max: int,
                chunk_size: int, replay: interfaces.Replay | None = None, seed: int = 0, pack: bool = False,
-               explore: float = 0.0, tree: game_tree.GameTree | None = None):
-    self.tree = tree if tree is not None else game_tree.build(game)
+               explore: float = 0.0):
+    self.tree = game_tree.build(game)
     super().__init__(game, policy_fn, num_games, trajectory_max, chunk_size, replay, seed, pack, explore)
-    self._nodes = np.asarray(self._states, np.int64)  # what the base class's __init__ got from _new_game
-    del self._states
+    self._states = np.asarray(self._states, np.int64)  # each game's state is its node on the tree
 
   def _new_game(self) -> int:
     return game_tree.play_chance(self.tree, 0, self._rng)
 
   def _observe(self):
-    nodes = self._nodes
+    nodes = self._states
     return self.tree.obs[nodes], self.tree.legal[nodes], self.tree.player[nodes]
 
   def _advance(self, actions: np.ndarray) -> np.ndarray:
-    nodes = self.tree.child[self._nodes, actions]
+    nodes = self.tree.child[self._states, actions]
     for i in np.flatnonzero(self.tree.player[nodes] == game_tree.CHANCE):  # in order, as the OpenSpiel actor
       nodes[i] = game_tree.play_chance(self.tree, int(nodes[i]), self._rng)
-    self._nodes = nodes
+    self._states = nodes
     return self.tree.rewards[nodes]
 
   def _terminal(self) -> np.ndarray:
-    return self.tree.player[self._nodes] == game_tree.TERMINAL
+    return self.tree.player[self._states] == game_tree.TERMINAL
 
   def _restart(self, i: int) -> None:
-    self._nodes[i] = self._new_game()
+    self._states[i] = self._new_game()
