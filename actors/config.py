@@ -197,7 +197,8 @@ class TrainConfig:
     The actors play on the game's enumerated tree (`tabular`, twice the moves
     per second of the OpenSpiel actor, the same games) and pull parameters
     every 8 moves: pulling on every move cost each actor process two thirds
-    of its CPU, on the cores the learner shares with them. With both, the
+    of its CPU, on the cores the learner shares with them (measured before
+    `ReverbParameterSource.latest` skipped unchanged parameters). With both, the
     benchmark's 15 minutes held 12,627-14,202 learner steps where they had
     held 10,095-10,951; all four seed pairs run went below 0.3 at 10.2-11.1
     minutes, and three stayed below (docs/rnad.md).
