@@ -201,7 +201,8 @@ class TrainConfig:
     `ReverbParameterSource.latest` skipped unchanged parameters). With both, the
     benchmark's 15 minutes held 12,627-14,202 learner steps where they had
     held 10,095-10,951; all four seed pairs run went below 0.3 at 10.2-11.1
-    minutes, and three stayed below (docs/rnad.md).
+    minutes, and three stayed below. Three more runs (seventh session) went
+    below at 9.4-11.1 minutes; over the seven, six ended below (docs/rnad.md).
     """
     learner = dataclasses.replace(
         _small_game_learner(trajectory_max=16), batch_size=512, network=NetworkConfig(hidden=(128, 128)),
