@@ -59,18 +59,16 @@ class GameTree:
     return self.player == TERMINAL
 
 
-def build(game: pyspiel.Game, max_nodes: int | None = None) -> GameTree:
-  """Enumerates `game`'s histories; ValueError if there are more than `max_nodes` (default `DEFAULT_MAX_NODES`)."""
+def build(game: pyspiel.Game, max_nodes: int = DEFAULT_MAX_NODES) -> GameTree:
+  """Enumerates `game`'s histories; ValueError if there are more than `max_nodes`."""
   openspiel_io.check_game(game)
-  max_nodes = max_nodes or DEFAULT_MAX_NODES
   obs_size, num_actions = openspiel_io.observation_size(game), game.num_distinct_actions()
   obs, legal, player, rewards, children = [], [], [], [], []
   chance: dict[int, tuple[list[float], list[int]]] = {}
   zeros_obs, zeros_legal = np.zeros(obs_size, np.float32), np.zeros(num_actions, np.float32)
   states = [game.new_initial_state()]  # node i's state, dropped once its children are numbered
-  for node in range(max_nodes + 1):
-    if node == len(states):
-      break
+  node = 0
+  while node < len(states):
     state, states[node] = states[node], None
     player.append(TERMINAL if state.is_terminal() else state.current_player())
     rewards.append(state.rewards())
@@ -94,10 +92,9 @@ def build(game: pyspiel.Game, max_nodes: int | None = None) -> GameTree:
         states.append(state.child(action))
     children.append(row)
     if len(states) > max_nodes:
-      break
-  if len(states) > max_nodes:
-    raise ValueError(f"{game.get_type().short_name} has more than {max_nodes:,} histories: "
-                     f"too many to enumerate")
+      raise ValueError(f"{game.get_type().short_name} has more than {max_nodes:,} histories: "
+                       f"too many to enumerate")
+    node += 1
   return GameTree(obs=np.stack(obs), legal=np.stack(legal), player=np.asarray(player, np.int32),
                   rewards=np.asarray(rewards, np.float32), child=np.stack(children), chance=chance)
 

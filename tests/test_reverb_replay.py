@@ -3,6 +3,7 @@
 import numpy as np
 import portpicker
 import pytest
+import reverb
 
 from actors import reverb_replay
 from actors.config import ReplayConfig
@@ -22,7 +23,6 @@ def _params(scale: float):
 
 
 def _fetches(address: str) -> int:
-  import reverb
   return reverb.Client(address).server_info()[reverb_replay.PARAMS].rate_limiter_info.sample_stats.completed
 
 
