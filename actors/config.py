@@ -54,6 +54,9 @@ class ActorConfig:
     explore: the share of each move's policy given to a uniformly random legal
       move (0: none). Actors record the mixture as the acting policy, so the
       learner's importance weights correct for it.
+    explore_deployment: the same share for the actions that place pieces
+      (Stratego with `deployment=play` only; None: `explore`). It varies the
+      setups that self-play meets without adding noise to the moves.
     tabular: play on the game's enumerated tree (`games.game_tree`) instead
       of through OpenSpiel, for games small enough to enumerate (Kuhn poker
       has 58 histories, Leduc 9,457): the same games at about twice the moves
@@ -66,11 +69,14 @@ class ActorConfig:
   seed: int = 0
   pack_games: bool = False
   explore: float = 0.0
+  explore_deployment: float | None = None
   tabular: bool = False
 
   def __post_init__(self):
     if not 0 <= self.explore < 1:
       raise ValueError(f"explore must be in [0, 1), got {self.explore}")
+    if self.explore_deployment is not None and not 0 <= self.explore_deployment < 1:
+      raise ValueError(f"explore_deployment must be in [0, 1), got {self.explore_deployment}")
     if self.num_actors < 1 or self.games_per_actor < 1 or self.chunk_size < 1 or self.param_sync_every < 1:
       raise ValueError("num_actors, games_per_actor, chunk_size and param_sync_every must be positive")
 

@@ -58,15 +58,19 @@ class StrategoSelfPlayActor(interfaces.Actor):
     pack: several games per row (see `actors.trajectory_buffer`).
     explore: the share of each move's policy given to a uniformly random legal
       move, recorded as part of the acting policy (see `SelfPlayActor`).
+    explore_deployment: the same share for the placing actions (replaces
+      `explore` there; None: `explore`). Varies the setups self-play meets.
   """
 
   def __init__(self, game: StrategoGame, network: Network, num_games: int, trajectory_max: int,
                chunk_size: int, replay: interfaces.Replay | None = None, seed: int = 0, reset_every: int = 4,
-               pack: bool = False, explore: float = 0.0):
+               pack: bool = False, explore: float = 0.0, explore_deployment: float | None = None):
     if not supports(game):
       raise ValueError(f"{game}: the JAX actor needs deployment=play or random, or an initial_board")
-    if not 0 <= explore < 1:
-      raise ValueError(f"explore must be in [0, 1), got {explore}")
+    explore_deployment = explore if explore_deployment is None else explore_deployment
+    for name, share in [("explore", explore), ("explore_deployment", explore_deployment)]:
+      if not 0 <= share < 1:
+        raise ValueError(f"{name} must be in [0, 1), got {share}")
     self.game = game
     self._config = game.config
     self._n, self._t_max = num_games, trajectory_max
@@ -91,7 +95,8 @@ class StrategoSelfPlayActor(interfaces.Actor):
     }, chunk_size, replay, pack)
     self.ready = self._buf.ready
     self._live = np.ones((n,), bool)  # playing (False: finished, waiting for the next restart)
-    self._act = jax.jit(functools.partial(_act, self._config, network.slot_logits, k, features, explore))
+    self._act = jax.jit(functools.partial(_act, self._config, network.slot_logits, k, features,
+                                          (explore, explore_deployment)))
     self._restart = jax.jit(functools.partial(_restart, self._config, *game.batched_start()))
     self._states = self._restart(None, jnp.ones(n, bool), self._next_key())
     self.moves = 0
@@ -130,6 +135,8 @@ class StrategoSelfPlayActor(interfaces.Actor):
 def _act(config, slot_logits_fn, num_slots, features, explore, params, states: engine.State, key):
   """One move of every game: new states and, per game, what the trajectory records.
 
+  `explore` is (share while playing, share while placing pieces).
+
   Returns (new states, (obs, legal slots, player, slot taken, mu over the
   slots, rewards after the move, game over, action id of each slot)).
   """
@@ -143,8 +150,9 @@ def _act(config, slot_logits_fn, num_slots, features, explore, params, states: e
   # A finished game has no legal action; any action leaves it as it is.
   mask = jnp.where(states.terminal[:, None], True, on)
   probs_slots = losses.legal_policy(logits, mask)
-  if explore:
-    probs_slots = mix_uniform(probs_slots, mask, explore)
+  if any(explore):
+    share = jnp.where(jax.vmap(functools.partial(engine.is_deploying, config))(states), explore[1], explore[0])
+    probs_slots = mix_uniform(probs_slots, mask, share[:, None])
   slot = jax.random.categorical(key, jnp.where(probs_slots > 0, jnp.log(probs_slots), -jnp.inf))
   action = jnp.take_along_axis(idx, slot[:, None], axis=-1)[:, 0]
   new = jax.vmap(functools.partial(engine.step, config))(states, action)

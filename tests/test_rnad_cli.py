@@ -33,6 +33,8 @@ def test_stratego_preset_is_barrage():
     (["train", "--game", "kuhn_poker", "--out", "{tmp}/r", "--set", "actors.chunk_size=7"], "multiple"),
     (["train", "--game", "kuhn_poker"], "--out"),
     (["train", "--game", "leduc_poker", "--out", "{tmp}/r", "--set", "actors.explore=1"], "explore must be in [0, 1)"),
+    (["train", "--game", "kuhn_poker", "--out", "{tmp}/r", "--set", "actors.explore_deployment=0.5"],
+     "kuhn_poker has none"),
     # Tic-tac-toe has 549,946 histories: the tree actor refuses it before anything starts.
     (["train", "--game", "tic_tac_toe", "--out", "{tmp}/r", "--set", "actors.tabular=true"], "too many to enumerate"),
 ])

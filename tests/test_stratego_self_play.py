@@ -15,12 +15,13 @@ from learners.rnad import config, learning, networks
 BOARD = board({"a1": "F", "b2": "C", "e4": "C", "j1": "L", "a10": "F", "c9": "C", "f7": "C", "j10": "L"})
 
 
-def _actor(game, num_games=6, trajectory_max=40, chunk_size=2, seed=0, features=True, from_to_dim=0, explore=0.0):
+def _actor(game, num_games=6, trajectory_max=40, chunk_size=2, seed=0, features=True, from_to_dim=0, explore=0.0,
+           explore_deployment=None):
   net_cfg = config.NetworkConfig(hidden=(16,), from_to_dim=from_to_dim)
   net = networks.for_game(net_cfg, game) if features else networks.mlp(net_cfg, game.num_distinct_actions())
   params = net.init(jax.random.PRNGKey(3), np.zeros((1, openspiel_io.observation_size(game)), np.float32))
   actor = stratego_self_play.StrategoSelfPlayActor(game, net, num_games, trajectory_max, chunk_size, seed=seed,
-                                                   explore=explore)
+                                                   explore=explore, explore_deployment=explore_deployment)
   return actor, params, net
 
 
@@ -89,6 +90,29 @@ def test_explore_records_the_network_policy_mixed_with_uniform_play():
   assert checked >= 100
   with pytest.raises(ValueError, match="explore"):
     _actor(game, explore=-0.1)
+
+
+def test_explore_deployment_mixes_uniform_play_into_the_placing_actions_only():
+  game = pyspiel.load_game("stratego", {"variant": "barrage", "history": 0, "max_moves": 20, "deployment": "play"})
+  actor, params, net = _actor(game, from_to_dim=4, explore=0.0, explore_deployment=0.5)
+  policy = learning.make_policy_fn(net)
+  placing = moving = 0
+  for tr in _trajectories(actor, params, 300):
+    state = game.new_initial_state()
+    for t in range(int(tr.valid.sum())):
+      ids, on = tr.action_ids[t], tr.legal[t] > 0
+      full = np.asarray(policy(params, np.asarray(openspiel_io.observe(state), np.float32)[None],
+                               np.asarray(state.legal_actions_mask(), np.float32)[None]))[0]
+      if ids[0] < 40:  # placing: mu = 0.5 pi + 0.5 / (free setup squares)
+        np.testing.assert_allclose(tr.policy[t][on], 0.5 * full[ids[on]] + 0.5 / on.sum(), rtol=1e-4, atol=1e-6)
+        placing += 1
+      else:  # moving: mu = pi
+        np.testing.assert_allclose(tr.policy[t][on], full[ids[on]], rtol=1e-4, atol=1e-6)
+        moving += 1
+      state.apply_action(int(ids[np.argmax(tr.action_oh[t])]))
+  assert placing >= 16 * 4 and moving >= 50
+  with pytest.raises(ValueError, match="explore_deployment"):
+    _actor(game, explore_deployment=1.0)
 
 
 def test_slots_hold_the_legal_actions_in_order_and_nothing_else():

@@ -203,6 +203,11 @@ def is_terminal(state: State) -> jax.Array:
   return state.terminal
 
 
+def is_deploying(config: RulesConfig, state: State) -> jax.Array:
+  """bool: the players are still placing their pieces (the actions are 0..39)."""
+  return state.placed < _total(config)
+
+
 def end_reason(config: RulesConfig, state: State) -> jax.Array:
   """int32: why the game ended, one of the `END_*` codes (`END_NOT_OVER` while it runs).
 
@@ -228,7 +233,7 @@ def returns(state: State) -> jax.Array:
 def step(config: RulesConfig, state: State, action) -> State:
   """Plays one action (deployment or move) of the player to act; a finished game stays as it is."""
   action = jnp.asarray(action, jnp.int32)
-  deploying = state.placed < _total(config)
+  deploying = is_deploying(config, state)
   # `legal` is left out of the branches (None is an empty subtree): it is recomputed anyway.
   old = state._replace(legal=None)
   nxt = jax.tree.map(lambda d, m: jnp.where(deploying, d, m), _deploy(config, old, action), _move(config, old, action))
