@@ -16,6 +16,11 @@ def actor_kind(cfg: TrainConfig, game: pyspiel.Game) -> str:
   return "tabular" if cfg.actors.tabular else "openspiel"
 
 
+def writes_slots(cfg: TrainConfig, game: pyspiel.Game) -> bool:
+  """Whether the actor's trajectories carry `action_ids` (Stratego's legal-move slots; the others store every action)."""
+  return actor_kind(cfg, game) == "jax"
+
+
 def make_actor(cfg: TrainConfig, game: pyspiel.Game, network, num_games: int, chunk_size: int,
                replay: interfaces.Replay | None = None, seed: int = 0, kind: str | None = None
                ) -> interfaces.Actor:

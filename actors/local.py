@@ -69,7 +69,7 @@ def _actor_main(cfg: TrainConfig, address: str, actor_id: int, start_step: int, 
   net = network_factory(cfg, game.num_distinct_actions())
   template = net.init(jax.random.PRNGKey(0), np.zeros((1, self_play.observation_size(game)), np.float32))
   params_source = reverb_replay.ReverbParameterSource(address, template)
-  replay = reverb_replay.ReverbReplay(address, cfg.actors.chunk_size)
+  replay = reverb_replay.ReverbReplay(address, cfg.actors.chunk_size, slots=factory.writes_slots(cfg, game))
   seed = cfg.actors.seed + 1000 * actor_id + start_step
   actor = factory.make_actor(cfg, game, net, cfg.actors.games_per_actor, cfg.actors.chunk_size, replay, seed)
   try:
@@ -196,7 +196,7 @@ def train(cfg: TrainConfig, run_dir: str | pathlib.Path, resume: bool = False, p
   except (RuntimeError, ValueError) as e:
     raise UserError(f"cannot start the Reverb server on port {port}: {str(e).splitlines()[0]}") from None
   address = f"localhost:{port}"
-  replay = reverb_replay.ReverbReplay(address, cfg.actors.chunk_size)
+  replay = reverb_replay.ReverbReplay(address, cfg.actors.chunk_size, slots=factory.writes_slots(cfg, game))
   prefetch = _Prefetcher(replay, cfg.learner.batch_size)
   learner = learning.RNaDLearner(cfg.learner, net, example, prefetch)
   if resume:

@@ -40,30 +40,43 @@ def make_server(cfg: ReplayConfig, port: int) -> reverb.Server:
 
 
 class ReverbReplay(interfaces.Replay):
-  """Writes `Trajectories` chunks with a trajectory writer; samples batches made of chunks."""
+  """Writes `Trajectories` chunks with a trajectory writer; samples batches made of chunks.
 
-  def __init__(self, address: str, chunk_size: int):
+  Args:
+    address: the Reverb server.
+    chunk_size: rows in a chunk (one item); batches are made of whole chunks.
+    slots: whether chunks carry `action_ids`. The OpenSpiel and tree actors'
+      chunks do not (slot k is action k), which saves Go 4 bytes per action
+      and step; Stratego's do.
+  """
+
+  def __init__(self, address: str, chunk_size: int, slots: bool = True):
     self._client = reverb.Client(address)
     self._chunk = chunk_size
+    self._fields = tuple(k for k in Trajectories._fields if slots or k != "action_ids")
     self._writer = None
 
   def add(self, trajectories: Trajectories) -> None:
+    present = tuple(k for k, v in trajectories._asdict().items() if v is not None)
+    if present != self._fields:
+      raise ValueError(f"a chunk with the fields {present} for a replay of {self._fields}")
+    data = {k: getattr(trajectories, k) for k in self._fields}
     if self._writer is None:
       self._writer = self._client.trajectory_writer(num_keep_alive_refs=1)
-    self._writer.append(trajectories._asdict())
-    item = {k: self._writer.history[k][-1] for k in Trajectories._fields}
+    self._writer.append(data)
+    item = {k: self._writer.history[k][-1] for k in self._fields}
     self._writer.create_item(TRAJECTORIES, priority=1.0, trajectory=item)
     self._writer.flush(block_until_num_items=0)
 
   def sample(self, batch_size: int) -> Trajectories:
     if batch_size % self._chunk:
       raise ValueError(f"batch_size {batch_size} must be a multiple of the chunk size {self._chunk}")
-    names = sorted(Trajectories._fields)  # Reverb flattens dicts in sorted-key order.
+    names = sorted(self._fields)  # Reverb flattens dicts in sorted-key order.
     parts = []
     for sample in self._client.sample(TRAJECTORIES, num_samples=batch_size // self._chunk,
                                       emit_timesteps=False):
       parts.append(dict(zip(names, (np.asarray(x) for x in sample.data))))
-    return Trajectories(**{k: np.concatenate([p[k] for p in parts]) for k in Trajectories._fields})
+    return Trajectories(**{k: np.concatenate([p[k] for p in parts]) for k in self._fields})
 
   def close(self) -> None:
     if self._writer is not None:

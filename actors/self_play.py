@@ -68,8 +68,7 @@ class SelfPlayActor(interfaces.Actor):
         "action_oh": np.zeros((n, t, num_actions), np.float32),
         "policy": np.zeros((n, t, num_actions), np.float32),
         "rewards": np.zeros((n, t, game.num_players()), np.float32),
-        # Slot k is action k (see `Trajectories.action_ids`).
-        "action_ids": np.broadcast_to(np.arange(num_actions, dtype=np.int32), (n, t, num_actions)).copy(),
+        # No `action_ids`: slot k is action k (see `Trajectories`).
     }, chunk_size, replay, pack)
     self.ready = self._buf.ready
     self._states = [self._new_game() for _ in range(n)]

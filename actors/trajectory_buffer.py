@@ -24,7 +24,8 @@ class TrajectoryBuffer:
   Args:
     fields: every `Trajectories` field but `version`, as an [N, T, ...] array
       holding what an unplayed step holds (zeros; -1 for empty action slots).
-      A row that leaves goes back to these contents.
+      A row that leaves goes back to these contents. Without `action_ids`
+      the chunks have None there (slot k is action k).
     chunk_size: finished rows written to replay together as one item.
     replay: where chunks go (None keeps them in `ready`).
     pack: keep several games in a row (see the module docstring).
@@ -109,7 +110,7 @@ class TrajectoryBuffer:
     self._done.append(episode)
     self._clear(i)
     if len(self._done) >= self._chunk:
-      chunk = Trajectories(**{k: np.stack([e[k] for e in self._done]) for k in Trajectories._fields})
+      chunk = Trajectories(**{k: np.stack([e[k] for e in self._done]) for k in self._done[0]})
       self._done = []
       if self._replay is not None:
         self._replay.add(chunk)

@@ -63,4 +63,24 @@ def test_a_chunk_written_by_an_actor_is_sampled_whole(address):
   batch = reverb_replay.ReverbReplay(address, chunk_size=b).sample(2)
   for name in Trajectories._fields:
     np.testing.assert_array_equal(getattr(batch, name), getattr(chunk, name), err_msg=name)
+  with pytest.raises(ValueError, match="a chunk with the fields"):
+    writer.add(chunk._replace(action_ids=None))
   writer.close()
+
+
+def test_a_replay_without_slots_stores_no_action_ids(address):
+  """The OpenSpiel and tree actors' chunks (slot k is action k) travel without `action_ids`."""
+  chunk = Trajectories(
+      obs=np.arange(6, dtype=np.float16).reshape(1, 2, 3), legal=np.ones((1, 2, 3), np.float32),
+      player_id=np.array([[0, 1]], np.int32), valid=np.ones((1, 2), np.float32),
+      action_oh=np.eye(3, dtype=np.float32)[[[2, 0]]], policy=np.full((1, 2, 3), 1 / 3, np.float32),
+      rewards=np.array([[[0, 0], [1, -1]]], np.float32), version=np.array([5], np.int32))
+  replay = reverb_replay.ReverbReplay(address, chunk_size=1, slots=False)
+  with pytest.raises(ValueError, match="a chunk with the fields"):
+    replay.add(chunk._replace(action_ids=np.zeros((1, 2, 3), np.int32)))
+  replay.add(chunk)
+  batch = replay.sample(1)
+  assert batch.action_ids is None
+  for name in Trajectories._fields[:-1]:
+    np.testing.assert_array_equal(getattr(batch, name), getattr(chunk, name), err_msg=name)
+  replay.close()

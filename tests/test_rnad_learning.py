@@ -166,15 +166,11 @@ def test_learner_checkpoint_round_trip(tmp_path):
   assert not (tmp_path / "ckpt.npz.tmp").exists()
 
 
-def test_identity_slots_are_dropped_and_change_nothing():
-  """Slot k = action k (what the OpenSpiel actor stores) reads the logits directly, with the same update."""
+def test_slots_in_action_order_give_the_update_without_slots():
+  """Slot k = action k, gathered through `slot_logits`, is what a batch without `action_ids` means."""
   batch = tiny_batch()
+  assert batch.action_ids is None
   identity = batch._replace(action_ids=np.broadcast_to(np.arange(2, dtype=np.int32), (2, 3, 2)).copy())
-  assert learning.drop_identity_slots(identity, 2).action_ids is None
-  swapped = identity._replace(action_ids=identity.action_ids[..., ::-1].copy())
-  assert learning.drop_identity_slots(swapped, 2) is swapped
-  assert learning.drop_identity_slots(identity, 3) is identity  # slots 0, 1 of a 3-action game
-  assert learning.drop_identity_slots(identity, None) is identity
   net = networks.mlp(TINY.network, 2)
   state = learning.init_state(TINY, net, np.zeros((1, 5), np.float32), jax.random.PRNGKey(TINY.seed))
   update = learning.make_update(TINY, net)

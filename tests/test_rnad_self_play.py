@@ -43,6 +43,7 @@ def test_kuhn_trajectories_record_who_moved_what_and_the_payoff():
     actor.run_step(None, version=7)
   batch = actor.ready[0]
   assert batch.obs.shape == (16, 4, 11) and batch.rewards.shape == (16, 4, 2)
+  assert batch.action_ids is None  # slot k is action k: nothing to store
   for i in range(16):
     n = int(batch.valid[i].sum())
     assert n in (2, 3)                                # Kuhn games last 2 or 3 moves.

@@ -234,28 +234,6 @@ def make_policy_fn(network: networks_lib.Network, finetune: config_lib.FinetuneC
   return jax.jit(policy)
 
 
-def drop_identity_slots(batch: Trajectories, num_actions: int | None) -> Trajectories:
-  """`batch` with `action_ids` None where its slots are the game's actions in order, else `batch` itself.
-
-  The OpenSpiel actor stores slot k as action k (so every game writes the same
-  fields to replay). Slots cost a gather of the logits (and its gradient, a
-  scatter) that such a batch does not need: on the CPU, Leduc's learner ran
-  about a tenth faster without it. Checked on the host, where the batch arrives.
-
-  Args:
-    batch: trajectories as sampled (numpy arrays).
-    num_actions: the network's number of logits (`Network.num_actions`); None
-      keeps the slots.
-  """
-  ids = batch.action_ids
-  if ids is None or num_actions is None or ids.shape[-1] != num_actions:
-    return batch
-  ids = np.asarray(ids)
-  if not np.array_equal(ids, np.broadcast_to(np.arange(num_actions, dtype=ids.dtype), ids.shape)):
-    return batch
-  return batch._replace(action_ids=None)
-
-
 class RNaDLearner(interfaces.Learner):
   """The stateful shell: owns a `TrainingState`, pulls batches from an iterator, saves and restores.
 
@@ -276,10 +254,10 @@ class RNaDLearner(interfaces.Learner):
     self._cpu = jax.default_backend() == "cpu"
 
   def step(self) -> Mapping[str, chex.Array]:
-    batch = drop_identity_slots(next(self._batches), self.network.num_actions)
+    batch = next(self._batches)
     if self._cpu:
       # Cast float16 observations here rather than inside the update: on the CPU Leduc's learner ran
-      # about a tenth faster so (with the slots dropped; barrage's ran as fast either way). On an
+      # about a tenth faster so (without slots; barrage's ran as fast either way). On an
       # accelerator they travel at half the size and are cast there.
       batch = batch._replace(obs=np.asarray(batch.obs, np.float32))
     self.state, metrics = self._update(self.state, batch)
