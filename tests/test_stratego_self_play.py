@@ -69,49 +69,35 @@ def test_recorded_games_replay_in_the_openspiel_game_step_for_step(start):
     assert placed == [t < 16 for t in range(steps)] if "deployment" in start else not any(placed)
 
 
-def test_explore_records_the_network_policy_mixed_with_uniform_play():
-  game = pyspiel.load_game("stratego", {"variant": "barrage", "history": 0, "max_moves": 30, "initial_board": BOARD})
-  actor, params, net = _actor(game, from_to_dim=4, explore=0.25)
+@pytest.mark.parametrize("start, explore, explore_deployment", [
+    ({"initial_board": BOARD}, 0.25, None),
+    ({"deployment": "play"}, 0.1, 0.5),  # the players place their pieces: another share while they do
+])
+def test_explore_records_the_network_policy_mixed_with_uniform_play(start, explore, explore_deployment):
+  game = pyspiel.load_game("stratego", {"variant": "barrage", "history": 0, "max_moves": 20, **start})
+  actor, params, net = _actor(game, from_to_dim=4, explore=explore, explore_deployment=explore_deployment)
   policy = learning.make_policy_fn(net)
   keep = observation.informative_features(game.config)
-  checked = 0
-  for tr in _trajectories(actor, params, 200):
-    state = game.new_initial_state()
-    for t in range(int(tr.valid.sum())):
-      ids, on = tr.action_ids[t], tr.legal[t] > 0
-      full = np.asarray(policy(params, np.asarray(openspiel_io.observe(state), np.float32)[None],
-                               np.asarray(state.legal_actions_mask(), np.float32)[None]))[0]
-      np.testing.assert_array_equal(tr.obs[t], np.asarray(openspiel_io.observe(state))[keep].astype(np.float16))
-      # mu = 0.75 pi + 0.25 / (number of legal moves) on the legal slots, 0 on the others.
-      np.testing.assert_allclose(tr.policy[t][on], 0.75 * full[ids[on]] + 0.25 / on.sum(), rtol=1e-4, atol=1e-6)
-      assert np.all(tr.policy[t][~on] == 0)
-      state.apply_action(int(ids[np.argmax(tr.action_oh[t])]))
-      checked += 1
-  assert checked >= 100
-  with pytest.raises(ValueError, match="explore"):
-    _actor(game, explore=-0.1)
-
-
-def test_explore_deployment_mixes_uniform_play_into_the_placing_actions_only():
-  game = pyspiel.load_game("stratego", {"variant": "barrage", "history": 0, "max_moves": 20, "deployment": "play"})
-  actor, params, net = _actor(game, from_to_dim=4, explore=0.0, explore_deployment=0.5)
-  policy = learning.make_policy_fn(net)
-  placing = moving = 0
+  checked = {True: 0, False: 0}  # steps checked, by whether a piece was placed
   for tr in _trajectories(actor, params, 300):
     state = game.new_initial_state()
     for t in range(int(tr.valid.sum())):
       ids, on = tr.action_ids[t], tr.legal[t] > 0
       full = np.asarray(policy(params, np.asarray(openspiel_io.observe(state), np.float32)[None],
                                np.asarray(state.legal_actions_mask(), np.float32)[None]))[0]
-      if ids[0] < 40:  # placing: mu = 0.5 pi + 0.5 / (free setup squares)
-        np.testing.assert_allclose(tr.policy[t][on], 0.5 * full[ids[on]] + 0.5 / on.sum(), rtol=1e-4, atol=1e-6)
-        placing += 1
-      else:  # moving: mu = pi
-        np.testing.assert_allclose(tr.policy[t][on], full[ids[on]], rtol=1e-4, atol=1e-6)
-        moving += 1
+      np.testing.assert_array_equal(tr.obs[t], np.asarray(openspiel_io.observe(state))[keep].astype(np.float16))
+      placing = bool(ids[0] < 40)
+      share = explore_deployment if placing and explore_deployment is not None else explore
+      # mu = (1 - share) pi + share / (number of legal moves) on the legal slots, 0 on the others.
+      np.testing.assert_allclose(tr.policy[t][on], (1 - share) * full[ids[on]] + share / on.sum(),
+                                 rtol=1e-4, atol=1e-6)
+      assert np.all(tr.policy[t][~on] == 0)
       state.apply_action(int(ids[np.argmax(tr.action_oh[t])]))
-  assert placing >= 16 * 4 and moving >= 50
-  with pytest.raises(ValueError, match="explore_deployment"):
+      checked[placing] += 1
+  assert checked[False] >= 100 and checked[True] >= (16 * 4 if "deployment" in start else 0)
+  with pytest.raises(ValueError, match="explore must be"):
+    _actor(game, explore=-0.1)
+  with pytest.raises(ValueError, match="explore_deployment must be"):
     _actor(game, explore_deployment=1.0)
 
 
