@@ -55,8 +55,9 @@ class ActorConfig:
       move (0: none). Actors record the mixture as the acting policy, so the
       learner's importance weights correct for it.
     explore_deployment: the same share for the actions that place pieces
-      (Stratego with `deployment=play` only; None: `explore`). It varies the
-      setups that self-play meets without adding noise to the moves.
+      (None: `explore`). It varies the setups that self-play meets without
+      adding noise to the moves. Stratego only; it changes nothing where the
+      setups are dealt (`deployment=random` or `file`) or fixed.
     tabular: play on the game's enumerated tree (`games.game_tree`) instead
       of through OpenSpiel, for games small enough to enumerate (Kuhn poker
       has 58 histories, Leduc 9,457): the same games at about twice the moves
@@ -275,6 +276,14 @@ class TrainConfig:
     93.5% in its own 200), and a fourth, as slow, 91.4% (92.5% with seed 7;
     91.5% in its own 200), and a fifth, as slow, 90.9% (93.2% with seed 7;
     94.0% in its own 200): 90.8% over all 10,000 games.
+
+    Half of each placing move is uniform play (`actors.explore_deployment`
+    0.5), so self-play meets varied setups as random's are. Two main jobs
+    with it (2026-11-28, a VM as slow as the fifth's): 93.1% and 90.6% over
+    1,000 games (91.0% and 90.6% with seed 7; 92.5% and 92.0% in their own
+    200), 91.3% over the 4,000: within the noise of the 90.8% above, but
+    with fewer losses by running out of pieces (39-45 a thousand games in
+    the four evaluations, 55-59 in the three earlier runs counted).
     """
     return cls(
         game="stratego(variant=barrage,deployment=play,history=0)",
@@ -284,7 +293,7 @@ class TrainConfig:
                            entropy_schedule=EntropyScheduleConfig(sizes=(250,), repeats=(1,)),
                            finetune=FinetuneConfig(threshold=0.1, discretization=0, at_eval=True),
                            network=NetworkConfig(hidden=(128, 128), from_to_dim=16)),
-        actors=ActorConfig(num_actors=1, games_per_actor=128, chunk_size=4, pack_games=True),
+        actors=ActorConfig(num_actors=1, games_per_actor=128, chunk_size=4, pack_games=True, explore_deployment=0.5),
         replay=ReplayConfig(max_size=64, min_size=16, samples_per_insert=2.0, error_buffer=64.0),
         run=RunConfig(max_learner_steps=1_000_000, max_minutes=54.0, checkpoint_every_steps=500,
                       log_every_steps=25),

@@ -33,7 +33,5 @@ def make_actor(cfg: TrainConfig, game: pyspiel.Game, network, num_games: int, ch
   if kind == "jax":
     return stratego_self_play.StrategoSelfPlayActor(game, network, explore_deployment=cfg.actors.explore_deployment,
                                                     **common)
-  if cfg.actors.explore_deployment is not None:
-    raise ValueError(f"actors.explore_deployment is for Stratego's placing actions; {game} has none")
   cls = {"tabular": tabular_self_play.TabularSelfPlayActor, "openspiel": self_play.SelfPlayActor}[kind]
   return cls(game, learning.make_policy_fn(network), **common)

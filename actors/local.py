@@ -167,6 +167,7 @@ def train(cfg: TrainConfig, run_dir: str | pathlib.Path, resume: bool = False, p
   from actors import factory, reverb_replay, self_play
   from core.metrics import MetricsWriter
   from games import game_tree
+  from games.stratego.openspiel_game import StrategoGame
   from learners.rnad import export, learning
 
   run_dir = pathlib.Path(run_dir)
@@ -175,7 +176,7 @@ def train(cfg: TrainConfig, run_dir: str | pathlib.Path, resume: bool = False, p
     self_play.check_game(game)
   except Exception as e:  # pyspiel raises plain errors for unknown games and bad parameters.
     raise UserError(f"cannot train on game '{cfg.game}': {str(e).splitlines()[0]}") from None
-  if cfg.actors.explore_deployment is not None and factory.actor_kind(cfg, game) != "jax":
+  if cfg.actors.explore_deployment is not None and not isinstance(game, StrategoGame):
     raise UserError(f"actors.explore_deployment is for Stratego's placing actions; {cfg.game} has none")
   if factory.actor_kind(cfg, game) == "tabular":  # refuse a game too large here, once, not in every actor
     try:
