@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 import enum
 
-from learners.rnad.config import (AdamConfig, Centring, EntropyScheduleConfig, FinetuneConfig, NetworkConfig,
-                                  NeurdConfig, RNaDConfig)
+from agents.networks.config import Backbone, HeadConfig, NetworkConfig, PolicyHead
+from learners.rnad.config import AdamConfig, Centring, EntropyScheduleConfig, FinetuneConfig, NeurdConfig, RNaDConfig
 
 
 @dataclasses.dataclass(frozen=True)
@@ -212,7 +212,7 @@ class TrainConfig:
     below at 9.4-11.1 minutes; over the seven, six ended below (docs/rnad.md).
     """
     learner = dataclasses.replace(
-        _small_game_learner(trajectory_max=16), batch_size=512, network=NetworkConfig(hidden=(128, 128)),
+        _small_game_learner(trajectory_max=16), batch_size=512, network=_mlp(128, 128),
         adam=AdamConfig(learning_rate=1e-3, decay_steps=18_000, end_learning_rate=1e-4),
         finetune=FinetuneConfig(threshold=0.02, discretization=0, at_eval=True),
         target_network_avg=0.0003, entropy_schedule=EntropyScheduleConfig(sizes=(3000,), repeats=(1,)))
@@ -292,7 +292,7 @@ class TrainConfig:
                            adam=AdamConfig(learning_rate=1e-3, decay_steps=4000, end_learning_rate=2e-4),
                            entropy_schedule=EntropyScheduleConfig(sizes=(250,), repeats=(1,)),
                            finetune=FinetuneConfig(threshold=0.1, discretization=0, at_eval=True),
-                           network=NetworkConfig(hidden=(128, 128), from_to_dim=16)),
+                           network=_mlp(128, 128, from_to_dim=16)),
         actors=ActorConfig(num_actors=1, games_per_actor=128, chunk_size=4, pack_games=True, explore_deployment=0.5),
         replay=ReplayConfig(max_size=64, min_size=16, samples_per_insert=2.0, error_buffer=64.0),
         run=RunConfig(max_learner_steps=1_000_000, max_minutes=54.0, checkpoint_every_steps=500,
@@ -319,4 +319,11 @@ def _small_game_learner(trajectory_max: int) -> RNaDConfig:
       batch_size=256, trajectory_max=trajectory_max, eta=0.2, target_network_avg=0.001,
       adam=AdamConfig(learning_rate=1e-3),
       entropy_schedule=EntropyScheduleConfig(sizes=(200,), repeats=(1,)),
-      network=NetworkConfig(hidden=(64, 64)))
+      network=_mlp(64, 64))
+
+
+def _mlp(*hidden: int, from_to_dim: int = 0) -> NetworkConfig:
+  """An MLP of these widths, with the from-to term of that width (0: a flat policy head)."""
+  head = (HeadConfig(policy=PolicyHead.FROM_TO, from_to_dim=from_to_dim) if from_to_dim
+          else HeadConfig(policy=PolicyHead.FLAT))
+  return NetworkConfig(backbone=Backbone.MLP, hidden=hidden, head=head)

@@ -26,7 +26,7 @@ def make_actor(cfg: TrainConfig, game: pyspiel.Game, network, num_games: int, ch
                ) -> interfaces.Actor:
   """An actor of `kind` (default: `actor_kind`) playing `num_games` games with `network`."""
   from actors import self_play, stratego_self_play, tabular_self_play
-  from learners.rnad import learning
+  from agents import policy
   kind = kind or actor_kind(cfg, game)
   common = dict(num_games=num_games, trajectory_max=cfg.learner.trajectory_max, chunk_size=chunk_size,
                 replay=replay, seed=seed, pack=cfg.actors.pack_games, explore=cfg.actors.explore)
@@ -34,4 +34,4 @@ def make_actor(cfg: TrainConfig, game: pyspiel.Game, network, num_games: int, ch
     return stratego_self_play.StrategoSelfPlayActor(game, network, explore_deployment=cfg.actors.explore_deployment,
                                                     **common)
   cls = {"tabular": tabular_self_play.TabularSelfPlayActor, "openspiel": self_play.SelfPlayActor}[kind]
-  return cls(game, learning.make_policy_fn(network), **common)
+  return cls(game, policy.make_probs_fn(network), **common)

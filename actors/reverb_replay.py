@@ -19,7 +19,7 @@ import reverb
 
 from actors.config import ReplayConfig
 from core import interfaces
-from learners.rnad.learning import Trajectories
+from core.interfaces import Trajectories
 
 TRAJECTORIES = "trajectories"
 PARAMS = "params"

@@ -28,12 +28,11 @@ import numpy as np
 
 from actors.self_play import mix_uniform
 from actors.trajectory_buffer import TrajectoryBuffer
+from agents.networks import Network, heads
 from core import interfaces
 from games.stratego import engine
 from games.stratego import observation
 from games.stratego.openspiel_game import StrategoGame
-from learners.rnad import losses
-from learners.rnad.networks import Network
 
 
 def supports(game) -> bool:
@@ -46,7 +45,7 @@ class StrategoSelfPlayActor(interfaces.Actor):
 
   Args:
     game: a `stratego(...)` game with `deployment=play` or `random`, or an `initial_board`.
-    network: the policy network (its `slot_logits`, the legal actions' logits only, runs inside
+    network: the policy network (its `action_logits`, the legal actions' logits only, runs inside
       the jitted move on the legal actions' slots).
     num_games: games played at once (N).
     trajectory_max: steps kept per row (T); without `pack` a longer game is cut
@@ -95,7 +94,7 @@ class StrategoSelfPlayActor(interfaces.Actor):
     }, chunk_size, replay, pack)
     self.ready = self._buf.ready
     self._live = np.ones((n,), bool)  # playing (False: finished, waiting for the next restart)
-    self._act = jax.jit(functools.partial(_act, self._config, network.slot_logits, k, features,
+    self._act = jax.jit(functools.partial(_act, self._config, network.action_logits, k, features,
                                           (explore, explore_deployment)))
     self._restart = jax.jit(functools.partial(_restart, self._config, *game.batched_start()))
     self._states = self._restart(None, jnp.ones(n, bool), self._next_key())
@@ -149,7 +148,7 @@ def _act(config, slot_logits_fn, num_slots, features, explore, params, states: e
   logits, _ = slot_logits_fn(params, obs, idx)
   # A finished game has no legal action; any action leaves it as it is.
   mask = jnp.where(states.terminal[:, None], True, on)
-  probs_slots = losses.legal_policy(logits, mask)
+  probs_slots = heads.legal_policy(logits, mask)
   if any(explore):
     share = jnp.where(jax.vmap(functools.partial(engine.is_deploying, config))(states), explore[1], explore[0])
     probs_slots = mix_uniform(probs_slots, mask, share[:, None])

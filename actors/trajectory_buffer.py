@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from core import interfaces
-from learners.rnad.learning import Trajectories
+from core.interfaces import Trajectories
 
 
 class TrajectoryBuffer:

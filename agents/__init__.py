@@ -1,3 +1,8 @@
-"""Floor 2: networks (backbones, encoders, heads), policies that act, and GTP."""
+"""Floor 2: agents that play (one interface, one spec grammar), networks, search and GTP.
 
-from agents.go_baselines import HeuristicGoAgent, RandomGoAgent, make_go_agent  # Go baselines (issue 4).
+  agent = make_agent("policy:runs/go9/policy.npz", game, seed=0)
+  action = agent.step(state)
+"""
+
+from agents.base import Agent
+from agents.specs import GRAMMAR, AgentSpec, make_agent, parse_spec, trained_game

@@ -1,33 +1,18 @@
-"""Built-in Go agents for GTP and tests: `random` and a one-ply `heuristic` baseline.
-
-An agent is any object with `select_action(state) -> int` taking an OpenSpiel
-go state (not terminal) and returning one of its legal actions. `make_go_agent`
-turns a GTP `--agent` SPEC into one:
+"""Go's built-in agents (the `random` and `heuristic` agent specs on Go): uniform play and a one-ply baseline.
 
   random[:SEED]            uniform over legal moves that neither fill one of its
                            own one-point eyes nor repeat a position; pass when none
   heuristic[:SEED]         one ply: capture most, escape atari, avoid self-atari,
                            put groups in atari, else like random
-  py:MODULE:FUNCTION       any factory `FUNCTION(size) -> agent` (a trained agent)
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import Protocol
-
 import numpy as np
 import pyspiel
 
-from core.errors import UserError
+from agents import base
 from games import go
-
-
-class GoAgent(Protocol):
-  """Picks a legal action for the side to move of an OpenSpiel go state."""
-
-  def select_action(self, state: pyspiel.State) -> int:
-    ...
 
 
 def _own_cell(state: pyspiel.State) -> int:
@@ -54,13 +39,13 @@ def sensible_moves(state: pyspiel.State, board: np.ndarray) -> list[int]:
   return out
 
 
-class RandomGoAgent:
+class RandomGoAgent(base.Agent):
   """Uniform over sensible moves that do not end the game by superko; passes when none is left."""
 
   def __init__(self, seed: int = 0):
     self._rng = np.random.default_rng(seed)
 
-  def select_action(self, state: pyspiel.State) -> int:
+  def step(self, state: pyspiel.State) -> int:
     board = go.board_of(state)
     moves = sensible_moves(state, board)
     self._rng.shuffle(moves)
@@ -69,8 +54,13 @@ class RandomGoAgent:
         return int(action)
     return board.size
 
+  def action_probabilities(self, state: pyspiel.State) -> dict[int, float]:
+    board = go.board_of(state)
+    moves = [a for a in sensible_moves(state, board) if not _repeats_position(state, a)] or [board.size]
+    return {int(a): 1.0 / len(moves) for a in moves}
 
-class HeuristicGoAgent:
+
+class HeuristicGoAgent(base.Agent):
   """One-ply tactics on top of random: each sensible move gets a score and the best is played.
 
   Score = 10 per captured stone + 8 per own stone saved from atari + 2 per
@@ -112,7 +102,7 @@ class HeuristicGoAgent:
       score -= 6.0 * len(stones)
     return score + float(self._rng.random())
 
-  def select_action(self, state: pyspiel.State) -> int:
+  def step(self, state: pyspiel.State) -> int:
     board = go.board_of(state)
     best, best_score = board.size, None
     for action in sensible_moves(state, board):
@@ -120,25 +110,3 @@ class HeuristicGoAgent:
       if s is not None and (best_score is None or s > best_score):
         best, best_score = action, s
     return int(best)
-
-
-def make_go_agent(spec: str, board_size: int = 9) -> GoAgent:
-  """The agent a SPEC names (see the module docstring). UserError for an unknown SPEC."""
-  kind, _, rest = spec.strip().partition(":")
-  kind = kind.lower()
-  if kind in ("random", "heuristic"):
-    try:
-      seed = int(rest) if rest else 0
-    except ValueError:
-      raise UserError(f"agent '{spec}': seed '{rest}' is not an integer") from None
-    return RandomGoAgent(seed) if kind == "random" else HeuristicGoAgent(seed)
-  if kind == "py":
-    module_name, _, fn_name = rest.rpartition(":")
-    if not module_name or not fn_name:
-      raise UserError(f"agent '{spec}': expected py:MODULE:FUNCTION")
-    try:
-      factory = getattr(importlib.import_module(module_name), fn_name)
-    except (ImportError, AttributeError) as e:
-      raise UserError(f"agent '{spec}': cannot load {module_name}:{fn_name}: {e}") from None
-    return factory(board_size)
-  raise UserError(f"unknown agent '{spec}'; use random[:SEED], heuristic[:SEED] or py:MODULE:FUNCTION")

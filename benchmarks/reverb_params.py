@@ -56,12 +56,13 @@ def _measure(game: str, calls: int) -> tuple[int, float, float]:
 
   from actors import reverb_replay, self_play
   from actors.config import TrainConfig
-  from actors.local import default_network
+  from actors.actor_loop import make_network
 
   cfg = TrainConfig.for_game(game)
   spiel_game = self_play.load_game(cfg.game)
-  net = default_network(cfg, spiel_game.num_distinct_actions())
-  params = net.init(jax.random.PRNGKey(0), np.zeros((1, self_play.observation_size(spiel_game)), np.float32))
+  net = make_network(cfg, spiel_game)
+  params = net.init(jax.random.PRNGKey(0), np.zeros((1, self_play.observation_size(spiel_game)), np.float32),
+                    np.ones((1, spiel_game.num_distinct_actions()), bool))
   port = portpicker.pick_unused_port()
   ctx = mp.get_context("spawn")
   stop = ctx.Event()

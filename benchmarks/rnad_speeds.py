@@ -61,9 +61,9 @@ def _setup(game_name: str, overrides):
   from learners.rnad import networks
   cfg = _config(game_name, overrides)
   game = openspiel_io.load_game(cfg.game)
-  net = networks.for_game(cfg.learner.network, game)
+  net = networks.make_network(cfg.learner.network, game)
   example = np.zeros((1, openspiel_io.observation_size(game)), np.float32)
-  return cfg, game, net, example, net.init(jax.random.PRNGKey(0), example)
+  return cfg, game, net, example, networks.init(net, jax.random.PRNGKey(0), example)
 
 
 def actor_rate(game_name: str, kind: str, games: int, seconds: float, overrides) -> None:

@@ -44,7 +44,7 @@ def main(argv=None) -> None:
     policy = export.load(args.policy, post_process=False if args.raw else None)
     game, probs = openspiel_io.load_game(policy.game), policy.probs
     how = policy.post_process.describe() if policy.post_process else "no post-processing"
-    name = f"{args.policy} (step {policy.step}, {how})"
+    name = f"{args.policy} (step {policy.step_count}, {how})"
   else:
     game, name = openspiel_io.load_game(GAME), "the uniform policy"
     probs = lambda obs, legal: legal / legal.sum(axis=-1, keepdims=True)  # noqa: E731

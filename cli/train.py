@@ -7,6 +7,7 @@ import pathlib
 
 from cli import _common
 from core import config as config_lib
+from core import rundir
 from core.errors import UserError
 
 HELP = "train an agent by self-play with R-NaD (Reverb replay, learner and actor processes)"
@@ -27,6 +28,7 @@ examples:
   stratago train --game 'stratego(variant=barrage,deployment=random)' --out runs/barrage-dealt
   stratago train --game kuhn_poker --out runs/kuhn2 --set learner.eta=0.1 --set actors.num_actors=3
   stratago train --resume runs/kuhn --set run.max_learner_steps=5000
+  stratago train --game 'go(board_size=9)' --out runs/go9 --network resnet:small --set run.max_minutes=5
 """
 
 ALGOS = ("rnad",)
@@ -40,21 +42,40 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
   parser.add_argument("--out", metavar="RUN_DIR", default=None, help="output folder of the run")
   parser.add_argument("--resume", metavar="RUN_DIR", default=None,
                       help="continue the run in RUN_DIR from its last checkpoint, with its config.yaml")
+  parser.add_argument("--network", metavar="BACKBONE[:PRESET]", default=None,
+                      help="the policy network: mlp, transformer, moe, griffin or resnet, with a preset "
+                           "tiny, small, base or large (default small), e.g. transformer:small "
+                           "(default: the game preset's MLP); --set learner.network.KEY changes it further")
   parser.add_argument("--no-progress", action="store_true", help="no progress bar")
   _common.add_config_options(parser)
 
 
-def build_train_config(game: str | None, config_file: str | None, overrides: list[str]):
-  """The game's preset, then a YAML file, then --set overrides (each checked by `core.config`)."""
+def network_config(spec: str):
+  """`BACKBONE[:PRESET]` as a network config; UserError naming the choices for anything else."""
+  from agents.networks.config import Backbone, NetworkConfig, Preset
+  backbone, _, preset = spec.partition(":")
+  backbones, presets = [b.value for b in Backbone], [p.value for p in Preset]
+  if backbone not in backbones or (preset or "small") not in presets:
+    raise UserError(f"--network '{spec}': expected BACKBONE[:PRESET] with BACKBONE one of {', '.join(backbones)} "
+                    f"and PRESET one of {', '.join(presets)}")
+  return NetworkConfig.from_preset(backbone, preset or "small")
+
+
+def build_train_config(game: str | None, config_file: str | None, overrides: list[str],
+                       network: str | None = None):
+  """The game's preset, its network replaced by --network, then a YAML file, then --set overrides."""
+  import dataclasses
   from actors.config import TrainConfig
   base = TrainConfig.for_game(game) if game else TrainConfig.kuhn_poker()
+  if network:
+    base = dataclasses.replace(base, learner=dataclasses.replace(base.learner, network=network_config(network)))
   return config_lib.build(TrainConfig, config_file, overrides, base=base)
 
 
 def run(args: argparse.Namespace) -> int:
   from actors import local
   if args.resume:
-    if args.config or args.game or (args.out and args.out != args.resume):
+    if args.config or args.game or args.network or (args.out and args.out != args.resume):
       raise UserError("--resume takes the run's own config.yaml; use --set to change a value")
     run_dir = pathlib.Path(args.resume)
     if not (run_dir / "config.yaml").exists():
@@ -65,9 +86,9 @@ def run(args: argparse.Namespace) -> int:
     if not args.out:
       raise UserError("give --out RUN_DIR (or --resume RUN_DIR)")
     run_dir = pathlib.Path(args.out)
-    if (run_dir / local.CHECKPOINT).exists():
+    if (run_dir / rundir.CHECKPOINT).exists():
       raise UserError(f"{run_dir} already holds a run; use --resume {run_dir} or another --out")
-    cfg = build_train_config(args.game, args.config, args.overrides)
+    cfg = build_train_config(args.game, args.config, args.overrides, args.network)
   from evaluation import training as eval_training
   summary = local.train(cfg, run_dir, resume=bool(args.resume), progress=not args.no_progress,
                         evaluator=eval_training.evaluator_for(cfg.eval))

@@ -197,6 +197,11 @@ def build(cls: type[T], yaml_path: str | pathlib.Path | None = None,
   return _from_mapping(cls, data)
 
 
+def from_dict(cls: type[T], data: Mapping[str, Any]) -> T:
+  """A `cls` config from a mapping such as `to_dict` returns (missing keys keep their defaults)."""
+  return _from_mapping(cls, data)
+
+
 def to_dict(cfg: Any) -> Any:
   """A plain YAML-ready view of a config: enums by name, tuples as lists."""
   if dataclasses.is_dataclass(cfg):

@@ -7,6 +7,11 @@ from typing import Any
 
 from core import config as config_lib
 
+# Where a training run keeps its state, relative to RUN_DIR.
+CHECKPOINT = "checkpoints/latest.npz"
+POLICY = "policy.npz"
+SUMMARY = "summary.json"
+
 
 def prepare(out: str | pathlib.Path, cfg: Any) -> pathlib.Path:
   """Creates RUN_DIR and writes RUN_DIR/config.yaml, so the run can be repeated exactly.

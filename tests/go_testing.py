@@ -51,14 +51,15 @@ def gnugo_or_skip() -> str:
 
 
 class FirstLegalAgent:
-  """A fake 'trained' agent for `py:go_testing:first_legal`: the lowest legal action."""
+  """A plug-in agent for `py:go_testing:first_legal`: the lowest legal action."""
 
-  def __init__(self, size: int):
+  def __init__(self, size: int, seed: int):
     self.size = size
+    self.seed = seed
 
-  def select_action(self, state) -> int:
+  def step(self, state) -> int:
     return min(state.legal_actions())
 
 
-def first_legal(size: int) -> FirstLegalAgent:
-  return FirstLegalAgent(size)
+def first_legal(game, seed: int) -> FirstLegalAgent:
+  return FirstLegalAgent(game.get_parameters()["board_size"], seed)

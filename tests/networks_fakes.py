@@ -36,3 +36,19 @@ def trajectory(game: pyspiel.Game, steps: int, batch: int, seed: int = 0):
       legal[t, b] = np.asarray(state.legal_actions_mask(), bool)
       state.apply_action(int(rng.choice(state.legal_actions())))
   return obs, legal
+
+
+def mlp(*hidden: int, from_to_dim: int = 0) -> NetworkConfig:
+  """An MLP of these widths; with `from_to_dim` its from-to term (FROM_TO head), else a flat head."""
+  from agents.networks.config import HeadConfig, PolicyHead
+  head = (HeadConfig(policy=PolicyHead.FROM_TO, from_to_dim=from_to_dim) if from_to_dim
+          else HeadConfig(policy=PolicyHead.FLAT))
+  return NetworkConfig(backbone=Backbone.MLP, hidden=hidden, head=head)
+
+
+def network(cfg: NetworkConfig, game, obs_size: int = 5):
+  """`cfg`'s network on a pyspiel game (as learners build it), or on a made-up game of `game` actions."""
+  from agents import networks
+  if isinstance(game, int):
+    return networks.make_network(cfg, networks.GameSpec("made_up", (obs_size,), game))
+  return networks.for_game(cfg, game)

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from agents.go_baselines import HeuristicGoAgent, RandomGoAgent, make_go_agent
-from core.errors import UserError
+from agents import make_agent
+from agents.go_baselines import HeuristicGoAgent, RandomGoAgent
 from games import go
 from go_testing import board, state_from_board
 
@@ -15,14 +15,14 @@ def test_random_never_fills_its_own_eye_and_passes_when_only_eyes_are_left():
       "X X .",
       "X X X",
       ". X X"), to_play=go.BLACK)
-  assert RandomGoAgent(0).select_action(state) == 9
-  assert HeuristicGoAgent(0).select_action(state) == 9
+  assert RandomGoAgent(0).step(state) == 9
+  assert HeuristicGoAgent(0).step(state) == 9
 
 
 def test_random_is_uniform_over_sensible_moves():
   game = go.load_game(go.GoConfig(board_size=3))
   agent = RandomGoAgent(0)
-  counts = np.bincount([agent.select_action(game.new_initial_state()) for _ in range(900)],
+  counts = np.bincount([agent.step(game.new_initial_state()) for _ in range(900)],
                        minlength=10)
   assert counts[9] == 0  # Never passes with moves left.
   assert counts[:9].min() > 60 and counts[:9].max() < 140  # ~100 each.
@@ -36,7 +36,7 @@ def test_heuristic_takes_the_biggest_capture():
       ". X O O .",
       ". . X X .",
       "O . . . X"), to_play=go.BLACK)
-  assert HeuristicGoAgent(0).select_action(state) == go.gtp_to_action("E3", 5)
+  assert HeuristicGoAgent(0).step(state) == go.gtp_to_action("E3", 5)
 
 
 def test_heuristic_escapes_atari():
@@ -47,7 +47,7 @@ def test_heuristic_escapes_atari():
       ". O X . .",
       ". . O . .",
       ". . . . ."), to_play=go.BLACK)
-  assert HeuristicGoAgent(0).select_action(state) == go.gtp_to_action("D3", 5)
+  assert HeuristicGoAgent(0).step(state) == go.gtp_to_action("D3", 5)
 
 
 def test_heuristic_beats_random_on_9x9():
@@ -58,28 +58,19 @@ def test_heuristic_beats_random_on_9x9():
     agents = {heuristic_colour: HeuristicGoAgent(i), 1 - heuristic_colour: RandomGoAgent(1000 + i)}
     state = game.new_initial_state()
     while not state.is_terminal():
-      state.apply_action(agents[state.current_player()].select_action(state))
+      state.apply_action(agents[state.current_player()].step(state))
     wins += state.returns()[heuristic_colour] > 0
   assert wins >= 16  # 19 of 20 with these seeds.
 
 
 @pytest.mark.parametrize("spec,kind", [("random", RandomGoAgent), ("random:3", RandomGoAgent),
                                        ("heuristic", HeuristicGoAgent), ("Heuristic:1", HeuristicGoAgent)])
-def test_make_go_agent(spec, kind):
-  assert isinstance(make_go_agent(spec), kind)
+def test_specs_name_gos_built_in_agents(spec, kind):
+  assert isinstance(make_agent(spec, go.load_game(go.GoConfig(board_size=9))), kind)
 
 
-@pytest.mark.parametrize("spec,message", [
-    ("alphago", "unknown agent"), ("random:x", "not an integer"), ("py:nomodule", "py:MODULE:FUNCTION"),
-    ("py:no_such_module_xyz:f", "cannot load"),
-])
-def test_make_go_agent_refuses_bad_specs(spec, message):
-  with pytest.raises(UserError, match=message):
-    make_go_agent(spec)
-
-
-def test_py_spec_loads_a_factory_given_the_board_size():
-  agent = make_go_agent("py:go_testing:first_legal", board_size=7)
-  assert agent.size == 7
+def test_py_spec_calls_the_factory_with_the_game_and_seed():
   game = go.load_game(go.GoConfig(board_size=7))
-  assert agent.select_action(game.new_initial_state()) == 0
+  agent = make_agent("py:go_testing:first_legal", game, seed=3)
+  assert (agent.plugin.size, agent.plugin.seed) == (7, 3)
+  assert agent.step(game.new_initial_state()) == 0

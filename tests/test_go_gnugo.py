@@ -98,7 +98,7 @@ def test_gnugo_as_an_agent_on_openspiel_states():
       state = game.new_initial_state()
       agents = {game_index % 2: gnu, 1 - game_index % 2: RandomGoAgent(game_index)}
       while not state.is_terminal():
-        state.apply_action(agents[state.current_player()].select_action(state))
+        state.apply_action(agents[state.current_player()].step(state))
       assert state.history()[-2:] == [81, 81]
       gnu.sync(state)
       # The engine's board is the state's board (GNU Go's `list_stones` extension).
@@ -135,3 +135,20 @@ def test_full_game_on_bigger_boards_scores_like_gnugo(size, agent):
     outcome = play_game(gnu, ours, MatchConfig(board_size=size, komi=6.5, timeout_s=120), scorer=gnu)
   assert outcome.end == "passes" and outcome.accepted == len(outcome.moves)
   assert outcome.area_score == go.parse_score(outcome.result)
+
+
+def test_a_briefly_trained_go_policy_plays_full_games_against_gnugo_over_gtp(stratago, tmp_path):
+  """`stratago train` on Go 9x9, then `stratago gtp --agent policy:PATH` against GNU Go: every move accepted."""
+  program = gnugo_or_skip()
+  trained = stratago("train", "--game", "go(board_size=9)", "--out", tmp_path / "go9", "--no-progress",
+                     "--set", "run.max_learner_steps=20", "--set", "eval.vs_random_games=10", timeout=600)
+  assert trained.returncode == 0, trained.stderr[-2000:]
+  policy = tmp_path / "go9" / "policy.npz"
+  cfg = MatchConfig(board_size=9, komi=7.5, timeout_s=60)
+  for seed, ours_black in [(0, True), (1, False)]:
+    with GtpClient(stratago_gtp(f"policy:{policy}") + ["--seed", str(seed)]) as ours, \
+         GtpClient(gnugo_command(program, level=1, seed=seed)) as gnu:
+      assert ours.send("name") == "stratago-policy"
+      outcome = play_game(*((ours, gnu) if ours_black else (gnu, ours)), cfg, scorer=gnu)
+    assert outcome.end in ("passes", "resign", "superko", "max_moves")
+    assert outcome.accepted == len(outcome.moves) > 10

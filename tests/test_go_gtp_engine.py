@@ -5,14 +5,14 @@ import io
 import numpy as np
 import pytest
 
-from agents.go_baselines import make_go_agent
+from agents import make_agent
 from agents.gtp.engine import GtpEngine, clean_line
 from games import go
 
 
 def new_engine(size=9):
-  return GtpEngine(lambda n: make_go_agent("random:0", n), name="stratago-test", version="9.9",
-                   board_size=size, komi=7.5)
+  return GtpEngine(lambda n: make_agent("random:0", go.load_game(go.GoConfig(board_size=n))),
+                   name="stratago-test", version="9.9", board_size=size, komi=7.5)
 
 
 # (commands sent first, the bad input, the exact answer)

@@ -32,7 +32,7 @@ def test_a_played_game_round_trips_with_its_result(tmp_path: pathlib.Path):
   state = game.new_initial_state()
   agents = [HeuristicGoAgent(0), RandomGoAgent(1)]
   while not state.is_terminal():
-    state.apply_action(agents[state.current_player()].select_action(state))
+    state.apply_action(agents[state.current_player()].step(state))
   moves = tuple((i % 2, a) for i, a in enumerate(state.history()))
   result = go.score_string(go.area_score(go.board_of(state), 4.5))
   record = sgf.GoRecord(board_size=7, komi=4.5, moves=moves, result=result)

@@ -14,7 +14,7 @@ def test_model_prints_counter_figures_and_layout(backbone, capsys):
   c = counting.count(NetworkConfig.from_preset(backbone, "tiny"), pyspiel.load_game("go(board_size=9)"))
   assert f"parameters: {c.params:,}" in out
   assert f"({c.flops_forward:,})" in out and f"({c.flops_forward_backward:,})" in out
-  assert "81 tokens (9x9), 82 actions" in out
+  assert ("read as one flat vector, 82 actions" if backbone == "mlp" else "81 tokens (9x9), 82 actions") in out
   for layer in c.layers:
     assert f"{layer.params:,}" in out and layer.description in out
 

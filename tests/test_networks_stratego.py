@@ -8,7 +8,8 @@ import pyspiel
 import pytest
 
 import games  # noqa: F401  (registers stratego)
-from agents.networks import Backbone, GameSpec, HeadConfig, PolicyHead, count, make_network, spec_from_game
+from agents.networks import (Backbone, GameSpec, HeadConfig, NetworkConfig, PolicyHead, count, make_network,
+                            spec_from_game)
 from agents.networks.encoders import grid_positions
 from games import stratego
 from games.stratego.testing import board, game, play
@@ -103,19 +104,19 @@ def test_from_to_network_on_barrage_has_finite_logits_exactly_on_legal_actions(b
   cfg = dataclasses.replace(fakes.tiny(backbone), head=HeadConfig(policy=PolicyHead.FROM_TO, from_to_dim=8))
   net = make_network(cfg, g)
   params = jax.jit(net.init)(jax.random.PRNGKey(0), obs, legal)
-  assert params["policy/from_query"]["w"].shape == (cfg.width, 8)
+  query = params["from_to/query_context" if backbone is Backbone.MLP else "policy/from_query"]
+  assert query["w"].shape == (cfg.hidden[-1] if backbone is Backbone.MLP else cfg.width, 8)
   out = jax.jit(net.apply)(params, obs, legal)
   np.testing.assert_array_equal(np.isfinite(out.logits), legal)
   assert count(cfg, g).params == sum(x.size for x in jax.tree.leaves(params))
 
 
 def test_rnad_lm_backbone_on_stratego_uses_the_from_to_head(barrage_positions):
-  from learners.rnad import config as rnad_config
   from learners.rnad import networks as rnad_networks
   g, obs, legal = barrage_positions
-  net = rnad_networks.lm_backbone(rnad_config.NetworkConfig(backbone=rnad_config.Backbone.RESNET, preset="tiny"), g)
-  params = net.init(jax.random.PRNGKey(0), obs)
+  net = rnad_networks.make_network(NetworkConfig.from_preset("resnet", "tiny"), g)
+  params = rnad_networks.init(net, jax.random.PRNGKey(0), obs)
   assert "policy/from_query" in params
-  logits, value = net.apply(params, obs)
+  logits, value = rnad_networks.policy_value(net, params, obs)
   assert logits.shape == (4, 1840) and value.shape == (4, 1)
   assert np.all(np.isfinite(np.asarray(logits)))

@@ -7,7 +7,7 @@ import reverb
 
 from actors import reverb_replay
 from actors.config import ReplayConfig
-from learners.rnad.learning import Trajectories
+from core.interfaces import Trajectories
 
 
 @pytest.fixture

@@ -7,8 +7,11 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+import networks_fakes  # tests/networks_fakes.py (pytest puts tests/ on the path)
+from core import checkpoint
 from core.errors import UserError
-from learners.rnad import checkpoint, config, learning, networks
+from learners.rnad import config, learning, networks
+from networks_fakes import mlp
 
 
 @pytest.mark.parametrize("step, alpha, update", [
@@ -56,7 +59,7 @@ def test_adam_rejects_a_bad_decay(kwargs):
 TINY = config.RNaDConfig(batch_size=2, trajectory_max=3, target_network_avg=0.5,
                          adam=config.AdamConfig(learning_rate=0.1),
                          entropy_schedule=config.EntropyScheduleConfig(sizes=(3,), repeats=(1,)),
-                         network=config.NetworkConfig(hidden=(4,)))
+                         network=mlp(4))
 
 
 def tiny_batch():
@@ -77,7 +80,7 @@ def trees_close(a, b):
 
 
 def test_update_moves_the_target_by_a_running_average_and_replaces_reg_every_delta_m():
-  net = networks.mlp(TINY.network, 2)
+  net = networks_fakes.network(TINY.network, 2)
   state0 = learning.init_state(TINY, net, np.zeros((1, 5), np.float32), jax.random.PRNGKey(0))
   update = learning.make_update(TINY, net)
   batch = tiny_batch()
@@ -98,7 +101,7 @@ def test_update_moves_the_target_by_a_running_average_and_replaces_reg_every_del
 def test_reg_prev_is_read_only_while_alpha_is_below_one():
   # TINY's iterations last 3 steps: alpha is 0, 2/3, then 1 at step 2. A NaN reg_prev spoils the loss at
   # step 1 and changes nothing at step 2, where its forward pass is skipped.
-  net = networks.mlp(TINY.network, 2)
+  net = networks_fakes.network(TINY.network, 2)
   update = learning.make_update(TINY, net)
   batch = tiny_batch()
   state1, _ = update(learning.init_state(TINY, net, np.zeros((1, 5), np.float32), jax.random.PRNGKey(0)), batch)
@@ -124,7 +127,7 @@ def test_debiased_target_rate_by_hand():
 def test_debiased_target_is_the_weighted_mean_of_the_online_networks():
   """Bias-corrected EMA with avg 1/2: after one update the online network, after two 1/3 p1 + 2/3 p2."""
   cfg = dataclasses.replace(TINY, target_network_debias=True)
-  net = networks.mlp(cfg.network, 2)
+  net = networks_fakes.network(cfg.network, 2)
   state0 = learning.init_state(cfg, net, np.zeros((1, 5), np.float32), jax.random.PRNGKey(0))
   update = learning.make_update(cfg, net)
   state1, _ = update(state0, tiny_batch())
@@ -140,7 +143,7 @@ def test_update_steps_by_the_decayed_learning_rate():
   # step size on its first update; starting at learner step 2 of a 1 -> 0.2 decay
   # over 4 steps, that is 0.6.
   cfg = dataclasses.replace(TINY, adam=config.AdamConfig(learning_rate=1.0, decay_steps=4, end_learning_rate=0.2))
-  net = networks.mlp(cfg.network, 2)
+  net = networks_fakes.network(cfg.network, 2)
   state = learning.init_state(cfg, net, np.zeros((1, 5), np.float32), jax.random.PRNGKey(0))
   state = state._replace(step=jnp.asarray(2, jnp.int32))
   new_state, metrics = learning.make_update(cfg, net)(state, tiny_batch())
@@ -152,7 +155,7 @@ def test_update_steps_by_the_decayed_learning_rate():
 
 
 def test_learner_checkpoint_round_trip(tmp_path):
-  net = networks.mlp(TINY.network, 2)
+  net = networks_fakes.network(TINY.network, 2)
   batches = iter([tiny_batch()] * 3)
   learner = learning.RNaDLearner(TINY, net, np.zeros((1, 5), np.float32), batches)
   learner.step()
@@ -171,7 +174,7 @@ def test_slots_in_action_order_give_the_update_without_slots():
   batch = tiny_batch()
   assert batch.action_ids is None
   identity = batch._replace(action_ids=np.broadcast_to(np.arange(2, dtype=np.int32), (2, 3, 2)).copy())
-  net = networks.mlp(TINY.network, 2)
+  net = networks_fakes.network(TINY.network, 2)
   state = learning.init_state(TINY, net, np.zeros((1, 5), np.float32), jax.random.PRNGKey(TINY.seed))
   update = learning.make_update(TINY, net)
   (with_slots, m1), (plain, m2) = update(state, identity), update(state, batch)
@@ -183,10 +186,10 @@ def test_slots_in_action_order_give_the_update_without_slots():
 
 
 def test_checkpoint_of_another_config_is_a_user_error(tmp_path):
-  net = networks.mlp(TINY.network, 2)
+  net = networks_fakes.network(TINY.network, 2)
   params = net.init(jax.random.PRNGKey(0), np.zeros((1, 5), np.float32))
   path = checkpoint.save(tmp_path / "p.npz", params)
-  other = networks.mlp(config.NetworkConfig(hidden=(4, 4)), 2).init(jax.random.PRNGKey(0), np.zeros((1, 5), np.float32))
+  other = networks_fakes.network(mlp(4, 4), 2).init(jax.random.PRNGKey(0), np.zeros((1, 5), np.float32))
   with pytest.raises(UserError, match="does not fit"):
     checkpoint.load(path, other)
   with pytest.raises(UserError, match="cannot read"):
@@ -194,19 +197,16 @@ def test_checkpoint_of_another_config_is_a_user_error(tmp_path):
 
 
 @pytest.mark.parametrize("backbone", ["transformer", "griffin"])
-def test_lm_backbone_as_rnad_network_keeps_the_backbones_numbers(backbone):
-  """The adapter flattens any leading dims and asks for every action; logits equal the backbone's own."""
+def test_rnad_reads_the_backbones_own_numbers_with_every_action_legal(backbone):
+  """R-NaD's view flattens any leading dims and asks for every action; logits equal the backbone's own."""
   import jax.numpy as jnp
   import pyspiel
   from agents import networks as lm
-  from learners.rnad import config as rnad_config
-  from learners.rnad import networks as rnad_networks
   game = pyspiel.load_game("kuhn_poker")
-  cfg = rnad_config.NetworkConfig(backbone=rnad_config.Backbone(backbone), preset="tiny")
-  net = rnad_networks.lm_backbone(cfg, game)
+  net = networks.make_network(lm.NetworkConfig.from_preset(backbone, "tiny"), game)
   obs = np.random.default_rng(0).random((3, 2, game.information_state_tensor_size()), np.float32)
-  params = net.init(jax.random.PRNGKey(0), obs)
-  logits, value = net.apply(params, obs)
+  params = networks.init(net, jax.random.PRNGKey(0), obs)
+  logits, value = networks.policy_value(net, params, obs)
   assert logits.shape == (3, 2, 2) and value.shape == (3, 2, 1)
   spec = lm.GameSpec("kuhn_poker", tuple(game.information_state_tensor_shape()), 2)
   own = lm.make_network(lm.NetworkConfig.from_preset(backbone, "tiny"), spec)
@@ -217,38 +217,38 @@ def test_lm_backbone_as_rnad_network_keeps_the_backbones_numbers(backbone):
 
 def test_exported_lm_backbone_policy_reloads_to_the_same_probabilities(tmp_path):
   import pyspiel
+  from agents.networks import NetworkConfig
   from learners.rnad import export
   game = pyspiel.load_game("kuhn_poker")
-  net_cfg = config.NetworkConfig(backbone=config.Backbone.TRANSFORMER, preset="tiny")
+  net_cfg = NetworkConfig.from_preset("transformer", "tiny")
   cfg = config.RNaDConfig(network=net_cfg)
-  net = networks.lm_backbone(net_cfg, game)
+  net = networks.make_network(net_cfg, game)
   obs = np.random.default_rng(1).random((4, 11), np.float32)
   legal = np.array([[1, 1], [1, 0], [0, 1], [1, 1]], np.float32)
-  params = net.init(jax.random.PRNGKey(3), obs)
-  path = export.export(tmp_path / "policy.npz", params, game="kuhn_poker", cfg=cfg, obs_size=11,
-                       num_actions=2, step=7)
+  params = networks.init(net, jax.random.PRNGKey(3), obs)
+  path = export.export(tmp_path / "policy.npz", params, game="kuhn_poker", cfg=cfg, step=7)
   policy = export.load(path)
   want = np.asarray(learning.make_policy_fn(net)(params, obs, legal))
   np.testing.assert_allclose(policy.probs(obs, legal), want, rtol=1e-6)
-  assert policy.step == 7
+  assert policy.step_count == 7
   np.testing.assert_array_equal(policy.probs(obs, legal)[1:3], [[1, 0], [0, 1]])
 
 
-
 def test_exported_policy_is_post_processed_when_its_config_says_so(tmp_path):
+  import pyspiel
+  from agents.policy import PostProcess
   from learners.rnad import export
-  net_cfg = config.NetworkConfig(hidden=(8,))
+  net_cfg = mlp(8)
   ft = config.FinetuneConfig(threshold=0.45, discretization=0, at_eval=True)
-  net = networks.mlp(net_cfg, 2)
+  net = networks.make_network(net_cfg, pyspiel.load_game("kuhn_poker"))
   obs = np.random.default_rng(2).random((64, 11), np.float32)
   legal = np.ones((64, 2), np.float32)
-  params = net.init(jax.random.PRNGKey(4), obs)
+  params = networks.init(net, jax.random.PRNGKey(4), obs)
   params = jax.tree.map(lambda x: 0.5 * x, params)  # min probabilities from about 0.4 to 0.5.
   path = export.export(tmp_path / "policy.npz", params, game="kuhn_poker",
-                       cfg=config.RNaDConfig(network=net_cfg, finetune=ft), obs_size=11, num_actions=2, step=1)
+                       cfg=config.RNaDConfig(network=net_cfg, finetune=ft), step=1)
   raw_policy, policy = export.load(path, post_process=False), export.load(path)
-  assert (raw_policy.post_process, policy.post_process) == (None, ft)
-  assert policy.post_process.describe() == "threshold 0.45, discretisation none"
+  assert (raw_policy.post_process, policy.post_process) == (None, PostProcess(0.45, 0))
   raw, post = raw_policy.probs(obs, legal), policy.probs(obs, legal)
   # With two actions a 0.45 threshold drops the smaller one wherever it is below 0.45.
   sharp = np.min(raw, axis=-1) < 0.45
@@ -284,13 +284,14 @@ def test_from_to_term_adds_query_dot_key_to_each_moves_logit():
   from games.stratego import observation
   game = openspiel_io.load_game(BARRAGE)
   d = 4
-  net = networks.for_game(config.NetworkConfig(hidden=(8,), from_to_dim=d), game)
-  plain = networks.for_game(config.NetworkConfig(hidden=(8,)), game)
+  net = networks.make_network(mlp(8, from_to_dim=d), game)
+  plain = networks.make_network(mlp(8), game)
   obs = np.random.default_rng(0).integers(0, 2, (2, 5800)).astype(np.float32)
-  params = net.init(jax.random.PRNGKey(1), obs)
+  params = networks.init(net, jax.random.PRNGKey(1), obs)
   params = jax.tree.map(lambda x: x + 0.3 * np.random.default_rng(x.size).normal(size=x.shape), params)
-  logits, value = net.apply(params, obs)
-  base_logits, base_value = plain.apply({k: params[k] for k in ("torso/~/linear_0", "policy", "value")}, obs)
+  logits, value = networks.policy_value(net, params, obs)
+  base_params = {k: params[k] for k in ("torso/~/linear_0", "policy", "value")}
+  base_logits, base_value = networks.policy_value(plain, base_params, obs)
   np.testing.assert_allclose(value, base_value, rtol=1e-6)
   np.testing.assert_allclose(logits[:, :40], base_logits[:, :40], rtol=1e-6)  # deployment: no move, no term
   keep = observation.informative_features(game.config)
@@ -316,45 +317,45 @@ def test_slotted_apply_gives_the_full_logits_at_the_slots_actions():
   """
   from games import openspiel_io
   game = openspiel_io.load_game(BARRAGE)
-  net = networks.for_game(config.NetworkConfig(hidden=(8,), from_to_dim=4), game)
+  net = networks.make_network(mlp(8, from_to_dim=4), game)
   rng = np.random.default_rng(3)
   obs = rng.integers(0, 2, (2, 3, 5800)).astype(np.float32)
-  params = net.init(jax.random.PRNGKey(5), obs)
+  params = networks.init(net, jax.random.PRNGKey(5), obs)
   params = jax.tree.map(lambda x: x + 0.3 * np.random.default_rng(x.size).normal(size=x.shape), params)
   ids = rng.integers(0, 1840, (2, 3, 6)).astype(np.int32)
   ids[..., 0] = 7  # a placement
   ids[0, 1, 4:] = -1  # empty slots
-  logits, value = net.apply(params, obs)
+  logits, value = networks.policy_value(net, params, obs)
   slot_logits, slot_value = net.apply_actions(params, obs, ids)
   gathered = np.take_along_axis(np.asarray(logits), np.maximum(ids, 0), -1)
   np.testing.assert_allclose(slot_logits, gathered, rtol=1e-5, atol=1e-5)
   np.testing.assert_allclose(slot_value, value, rtol=1e-6)
-  # `slot_logits` takes `apply_actions`, or without it (the LM backbones) `apply` then the same gather.
-  np.testing.assert_allclose(net.slot_logits(params, obs, ids)[0], gathered, rtol=1e-5, atol=1e-5)
+  # R-NaD's slots take `apply_actions`, or without it (the token backbones) `apply` then the same gather.
+  np.testing.assert_allclose(networks.policy_value(net, params, obs, ids)[0], gathered, rtol=1e-5, atol=1e-5)
   plain = dataclasses.replace(net, apply_actions=None)
-  np.testing.assert_allclose(plain.slot_logits(params, obs, ids)[0], gathered, rtol=1e-6)
+  np.testing.assert_allclose(networks.policy_value(plain, params, obs, ids)[0], gathered, rtol=1e-6)
   assert gathered[0, 1, 4] == logits[0, 1, 0]
 
 
 def test_from_to_term_needs_a_board_game():
   import pyspiel
+  from agents.networks import HeadConfig
+  with pytest.raises(ValueError, match="FROM_TO head needs"):
+    networks.make_network(mlp(8, from_to_dim=8), pyspiel.load_game("kuhn_poker"))
   with pytest.raises(ValueError, match="from_to_dim"):
-    networks.for_game(config.NetworkConfig(from_to_dim=8), pyspiel.load_game("kuhn_poker"))
-  with pytest.raises(ValueError, match="from_to_dim"):
-    config.NetworkConfig(from_to_dim=-1)
+    HeadConfig(from_to_dim=0)
 
 
 def test_exported_policy_keeps_the_from_to_term(tmp_path):
   from games import openspiel_io
   from learners.rnad import export
   game = openspiel_io.load_game(BARRAGE)
-  net_cfg = config.NetworkConfig(hidden=(8,), from_to_dim=4)
-  net = networks.for_game(net_cfg, game)
+  net_cfg = mlp(8, from_to_dim=4)
+  net = networks.make_network(net_cfg, game)
   obs = np.random.default_rng(2).integers(0, 2, (3, 5800)).astype(np.float32)
   legal = np.zeros((3, 1840), np.float32)
   legal[:, 40:60] = 1
-  params = net.init(jax.random.PRNGKey(4), obs)
-  path = export.export(tmp_path / "policy.npz", params, game=BARRAGE, cfg=config.RNaDConfig(network=net_cfg),
-                       obs_size=5800, num_actions=1840, step=3)
+  params = networks.init(net, jax.random.PRNGKey(4), obs)
+  path = export.export(tmp_path / "policy.npz", params, game=BARRAGE, cfg=config.RNaDConfig(network=net_cfg), step=3)
   want = np.asarray(learning.make_policy_fn(net)(params, obs, legal))
   np.testing.assert_allclose(export.load(path).probs(obs, legal), want, rtol=1e-6)

@@ -8,6 +8,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from agents import policy as policy_lib
 from learners.rnad import losses
 
 # One Kuhn-like trajectory of 3 moves then an ended step:
@@ -164,7 +165,7 @@ def test_neurd_loss_ignores_the_other_players_steps():
     ([0.02, 0.02, 0.0], [1, 1, 0], [0.5, 0.5, 0.0]),  # all below: unchanged, renormalised.
 ])
 def test_threshold_policy(policy, legal, want):
-  got = losses.threshold_policy(jnp.array(policy), jnp.array(legal, jnp.float32), 0.03)
+  got = policy_lib.threshold_policy(jnp.array(policy), jnp.array(legal, jnp.float32), 0.03)
   np.testing.assert_allclose(got, want, rtol=1e-6)
 
 
@@ -174,11 +175,11 @@ def test_threshold_policy(policy, legal, want):
     ([0.7, 0.29, 0.01], [23, 9, 0]),           # ceil: 23, 10, 1 -> 23, 9, 0.
 ])
 def test_discretize_policy(policy, units):
-  np.testing.assert_allclose(losses.discretize_policy(jnp.array(policy), 32) * 32, units, atol=1e-5)
+  np.testing.assert_allclose(policy_lib.discretize_policy(jnp.array(policy), 32) * 32, units, atol=1e-5)
 
 
 def test_post_process_policy_thresholds_then_discretises():
-  got = losses.post_process_policy(jnp.array([0.02, 0.48, 0.5]), jnp.ones(3), 0.03, 32)
+  got = policy_lib.post_process_policy(jnp.array([0.02, 0.48, 0.5]), jnp.ones(3), 0.03, 32)
   # After the threshold: [0, 0.4898, 0.5102] -> ceil 16, 17 by descending size: 17 then 15.
   np.testing.assert_allclose(got * 32, [0, 15, 17], atol=1e-5)
 
@@ -204,9 +205,10 @@ def test_actor_lag_weight_is_min_one_ratio_at_the_action_taken():
 
 
 def test_correct_actor_lag_scales_the_neurd_loss_by_the_weights():
-  from learners.rnad import config, learning, networks
-  cfg = config.RNaDConfig(network=config.NetworkConfig(hidden=(4,)))
-  net = networks.mlp(cfg.network, 2)
+  import networks_fakes  # tests/networks_fakes.py (pytest puts tests/ on the path)
+  from learners.rnad import config, learning
+  cfg = config.RNaDConfig(network=networks_fakes.mlp(4))
+  net = networks_fakes.network(cfg.network, 2)
   obs = np.eye(3, 5, dtype=np.float32)[None]
   params = net.init(jax.random.PRNGKey(0), obs[0])
   params = {**params, "policy": jax.tree.map(jnp.zeros_like, params["policy"])}  # pi = (1/2, 1/2) everywhere

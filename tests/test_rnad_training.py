@@ -18,7 +18,8 @@ from actors.config import ActorConfig, EvalConfig, RunConfig, TrainConfig
 from core.metrics import read
 from evaluation.nashconv import NashConvEvaluator
 from evaluation.training import evaluator_for
-from learners.rnad import checkpoint, export
+from core import checkpoint
+from learners.rnad import export
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 
@@ -46,7 +47,7 @@ def test_kuhn_nashconv_falls_when_training_through_reverb(tmp_path):
   assert max(r.get("actor_lag", 0) for r in read(tmp_path / "metrics.jsonl")) >= 0
   # The exported policy reloads and is the policy that was evaluated.
   policy = export.load(tmp_path / "policy.npz")
-  assert policy.game == "kuhn_poker" and policy.step == 400
+  assert policy.game == "kuhn_poker" and policy.step_count == 400
   got = NashConvEvaluator(pyspiel.load_game("kuhn_poker"))(policy.probs)
   assert got == pytest.approx(summary["nashconv"], abs=1e-6)
 

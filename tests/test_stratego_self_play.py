@@ -1,5 +1,7 @@
 """The JAX Stratego actor records what the OpenSpiel game would: observations, legal moves, rewards."""
 
+import dataclasses
+
 import jax
 import numpy as np
 import pyspiel
@@ -9,6 +11,7 @@ from actors import stratego_self_play
 from games import openspiel_io
 from games.stratego import engine, observation, RulesConfig
 from games.stratego.testing import board
+import networks_fakes  # tests/networks_fakes.py (pytest puts tests/ on the path)
 from learners.rnad import config, learning, networks
 
 # Two scouts, a marshal and a flag each: short games with long scout moves.
@@ -17,8 +20,9 @@ BOARD = board({"a1": "F", "b2": "C", "e4": "C", "j1": "L", "a10": "F", "c9": "C"
 
 def _actor(game, num_games=6, trajectory_max=40, chunk_size=2, seed=0, features=True, from_to_dim=0, explore=0.0,
            explore_deployment=None):
-  net_cfg = config.NetworkConfig(hidden=(16,), from_to_dim=from_to_dim)
-  net = networks.for_game(net_cfg, game) if features else networks.mlp(net_cfg, game.num_distinct_actions())
+  net = networks.make_network(networks_fakes.mlp(16, from_to_dim=from_to_dim), game)
+  if not features:  # the actor then stores whole observations (the MLP still reads its features of them)
+    net = dataclasses.replace(net, features=None)
   params = net.init(jax.random.PRNGKey(3), np.zeros((1, openspiel_io.observation_size(game)), np.float32))
   actor = stratego_self_play.StrategoSelfPlayActor(game, net, num_games, trajectory_max, chunk_size, seed=seed,
                                                    explore=explore, explore_deployment=explore_deployment)
@@ -183,9 +187,9 @@ def test_slots_give_the_same_loss_and_gradients_as_the_full_action_space(centrin
   slots = full._replace(legal=take(legal).astype(np.uint8), action_oh=take(action_oh).astype(np.uint8),
                         policy=take(mu).astype(np.float32), action_ids=ids)
   # beta 0.5 so the threshold binds somewhere and the two centrings differ.
-  cfg = config.RNaDConfig(network=config.NetworkConfig(hidden=(8,)),
+  cfg = config.RNaDConfig(network=networks_fakes.mlp(8),
                           neurd=config.NeurdConfig(beta=0.5, centring=centring))
-  net = networks.mlp(cfg.network, a)
+  net = networks_fakes.network(cfg.network, a, obs_size=6)
   p = net.init(jax.random.PRNGKey(0), full.obs[0])
   q = jax.tree.map(lambda x: x * 0.5, p)
 

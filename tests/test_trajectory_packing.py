@@ -11,7 +11,8 @@ from actors.trajectory_buffer import TrajectoryBuffer
 from games import openspiel_io
 from games.stratego import observation
 from games.stratego.testing import board
-from learners.rnad import config, losses, networks
+import networks_fakes  # tests/networks_fakes.py (pytest puts tests/ on the path)
+from learners.rnad import losses, networks
 
 T = 8
 
@@ -119,7 +120,7 @@ def _segments(valid):
 def test_packed_stratego_rows_hold_whole_games_that_replay_in_openspiel():
   layout = board({"a1": "F", "b2": "C", "e4": "C", "j1": "L", "a10": "F", "c9": "C", "f7": "C", "j10": "L"})
   game = pyspiel.load_game("stratego", {"variant": "barrage", "initial_board": layout, "max_moves": 30})
-  net = networks.for_game(config.NetworkConfig(hidden=(16,)), game)
+  net = networks.make_network(networks_fakes.mlp(16), game)
   params = net.init(jax.random.PRNGKey(3), np.zeros((1, openspiel_io.observation_size(game)), np.float32))
   actor = stratego_self_play.StrategoSelfPlayActor(game, net, 6, 40, 2, seed=1, pack=True)
   while actor.moves < 1500:

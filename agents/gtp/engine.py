@@ -1,6 +1,6 @@
 """A GTP version 2 engine around any Go agent: one line in, one response out, never a crash.
 
-  engine = GtpEngine(lambda size: make_go_agent("random", size))
+  engine = GtpEngine(lambda size: make_agent("random", go.load_game(go.GoConfig(board_size=size))))
   engine.handle("boardsize 9")   # -> "=\n\n"
   engine.serve(sys.stdin, sys.stdout)
 
@@ -23,6 +23,7 @@ from typing import Callable, TextIO
 
 import pyspiel
 
+from core.errors import UserError
 from games import go
 from games import sgf
 
@@ -46,8 +47,8 @@ class GtpEngine:
   """Answers GTP commands for one agent; the only state is size, komi and the move list.
 
   Args:
-    agent_factory: `factory(board_size) -> agent` (called again when the size changes),
-      where an agent has `select_action(state) -> action`.
+    agent_factory: `factory(board_size) -> agents.Agent` (called again when the size
+      changes; a UserError there refuses the size).
     name: what `name` answers.
     version: what `version` answers.
     max_game_length_per_point: the OpenSpiel game's action limit is this times N*N,
@@ -202,10 +203,22 @@ class GtpEngine:
     if not go.MIN_SIZE <= size <= go.MAX_SIZE:
       raise _Failure("unacceptable size")
     if size != self._size:
-      self._agent = self._factory(size)
+      self._replace_agent(size)
     self._size = size
     self._clear()
     return ""
+
+  def _replace_agent(self, size: int) -> None:
+    try:
+      agent = self._factory(size)
+    except UserError:  # e.g. a policy trained on another board size
+      raise _Failure("unacceptable size") from None
+    self._agent.close()
+    self._agent = agent
+
+  def close(self) -> None:
+    """Closes the agent (and whatever engine it runs)."""
+    self._agent.close()
 
   def _clear(self) -> None:
     self._actions, self._inserted = [], []
@@ -252,7 +265,7 @@ class GtpEngine:
       if self._actions and self._actions[-1] == self._pass():
         raise _Failure("cannot move (out of turn right after a pass: OpenSpiel would end the game)")
       state.apply_action(self._pass())
-    action = int(self._agent.select_action(state))
+    action = int(self._agent.step(state))
     self._apply(colour, action)
     return go.action_to_gtp(action, self._size)
 
@@ -293,7 +306,7 @@ class GtpEngine:
       raise _Failure("cannot load file") from None
     limit = len(record.moves) if len(args) == 1 else min(int(args[1]) - 1, len(record.moves))
     if record.board_size != self._size:
-      self._agent = self._factory(record.board_size)
+      self._replace_agent(record.board_size)
     self._size, self._komi = record.board_size, record.komi
     setup = sgf.setup_actions(record)
     self._actions = setup + [action for _, action in record.moves[:limit]]

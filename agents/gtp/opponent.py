@@ -1,8 +1,8 @@
-"""Any GTP engine as a Go agent for OpenSpiel states: `select_action(state)` via `genmove`.
+"""Any GTP engine as a Go agent for OpenSpiel states (`gtp:COMMAND`, `gnugo[:LEVEL]`): `step(state)` via `genmove`.
 
   with GtpClient(gnugo_command(find_gnugo(), level=5)) as engine:
     opponent = GtpAgent(engine, komi=7.5)
-    action = opponent.select_action(state)
+    action = opponent.step(state)
 
 The agent keeps the engine's board in step with the state's history: it sends
 only the moves the engine has not seen, or clears the board and replays them
@@ -14,16 +14,24 @@ from __future__ import annotations
 
 import pyspiel
 
+from agents import base
 from agents.gtp.client import GtpClient
 from agents.gtp.referee import IllegalMoveError
 from games import go
 
 
-class GtpAgent:
-  """Plays through a GTP engine. `resigned` is set when the engine resigns (it then passes)."""
+class GtpAgent(base.Agent):
+  """Plays through a GTP engine. `resigned` is set when the engine resigns (it then passes).
 
-  def __init__(self, engine: GtpClient, komi: float | None = None):
+  Args:
+    engine: the running engine.
+    komi: what to tell it (None: the state's game's komi).
+    owns_engine: `close()` also stops the engine.
+  """
+
+  def __init__(self, engine: GtpClient, komi: float | None = None, owns_engine: bool = False):
     self.engine = engine
+    self._owns_engine = owns_engine
     self.komi = komi
     self.resigned = False
     self._size: int | None = None
@@ -45,7 +53,14 @@ class GtpAgent:
       self.engine.send(f"play {'bw'[i % 2]} {go.action_to_gtp(history[i], size)}")
       self._sent.append(history[i])
 
-  def select_action(self, state: pyspiel.State) -> int:
+  def reset(self) -> None:
+    self.resigned = False
+
+  def close(self) -> None:
+    if self._owns_engine:
+      self.engine.close()
+
+  def step(self, state: pyspiel.State) -> int:
     self.sync(state)
     size = self._size
     vertex = self.engine.send(f"genmove {'bw'[state.current_player()]}")

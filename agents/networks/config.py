@@ -7,6 +7,7 @@ its concern and ignores the rest:
   MOE          the transformer's fields plus moe                 (routed feed-forward)
   GRIFFIN      width, depth, ffw_dim, attention, griffin         (RecurrentGemma)
   RESNET       width (channels), depth (residual blocks)         (AlphaZero torso)
+  MLP          hidden, head.policy and head.from_to_dim          (a flat baseline; R-NaD's default)
 
   cfg = NetworkConfig.from_preset(Backbone.GRIFFIN, Preset.SMALL)
 """
@@ -23,6 +24,7 @@ class Backbone(enum.Enum):
   MOE = "moe"
   GRIFFIN = "griffin"
   RESNET = "resnet"
+  MLP = "mlp"
 
 
 class Preset(enum.Enum):
@@ -257,6 +259,13 @@ _MOE = {
     Preset.BASE: (8, 2, 2),
     Preset.LARGE: (8, 2, 2),
 }
+# The MLP's hidden widths.
+_MLP = {
+    Preset.TINY: (16, 16),
+    Preset.SMALL: (256, 256),
+    Preset.BASE: (1024, 1024),
+    Preset.LARGE: (2048, 2048, 2048),
+}
 # AlphaZero-style residual torso: (channels, blocks).
 _RESNET = {
     Preset.TINY: (16, 2),
@@ -277,6 +286,7 @@ class NetworkConfig:
     ffw_dim: hidden width of the GeGLU feed-forward.
     post_norm: RMSNorm after each sub-layer too (Gemma 2), not only before.
     dtype: compute dtype; parameters stay float32.
+    hidden: the MLP's hidden widths (only MLP reads them).
   """
   backbone: Backbone = Backbone.TRANSFORMER
   width: int = 32
@@ -289,10 +299,13 @@ class NetworkConfig:
   moe: MoeConfig = MoeConfig(num_experts=4, top_k=2)
   encoder: EncoderConfig = EncoderConfig()
   head: HeadConfig = HeadConfig()
+  hidden: tuple[int, ...] = (256, 256)
 
   def __post_init__(self):
     if self.width < 1 or self.depth < 1 or self.ffw_dim < 1:
       raise ValueError("width, depth and ffw_dim must be at least 1")
+    if not self.hidden or any(h < 1 for h in self.hidden):
+      raise ValueError(f"hidden widths must be positive, got {self.hidden}")
     if self.backbone is Backbone.GRIFFIN:
       lru = self.griffin.lru_width or self.width
       if lru % self.griffin.num_lru_heads:
@@ -302,7 +315,9 @@ class NetworkConfig:
   def from_preset(cls, backbone: Backbone | str, preset: Preset | str, **overrides) -> "NetworkConfig":
     """The named preset of `backbone`, with any top-level fields replaced."""
     backbone, preset = Backbone(backbone), Preset(preset)
-    if backbone is Backbone.RESNET:
+    if backbone is Backbone.MLP:
+      cfg = cls(backbone=backbone, hidden=_MLP[preset])
+    elif backbone is Backbone.RESNET:
       channels, blocks = _RESNET[preset]
       cfg = cls(backbone=backbone, width=channels, depth=blocks, ffw_dim=channels)
     else:

@@ -143,6 +143,29 @@ def _heads(c: NetworkConfig, spec: encoders.GameSpec, length: int) -> list[Layer
           LayerCount("value", f"mlp {hidden}", d * hidden + 2 * hidden + 1, 2 * (d * hidden + hidden))]
 
 
+def _mlp(c: NetworkConfig, spec: encoders.GameSpec, game: Any) -> list[LayerCount]:
+  """The MLP's layers: its dense torso, the policy head (with the from-to term's embeddings) and the value."""
+  from agents.networks import factory
+  from_to_dim = factory.mlp_from_to_dim(c, spec)
+  inputs = factory.mlp_inputs(spec, game, bool(from_to_dim))
+  width = spec.observation_size if inputs.features is None else len(inputs.features)
+  rows = []
+  for i, h in enumerate(c.hidden):
+    rows.append(LayerCount(f"linear_{i}", f"dense {width} -> {h}, relu", width * h + h, 2 * width * h))
+    width = h
+  a = spec.num_actions
+  params, flops, desc = width * a + a, 2 * width * a, f"linear over {a} actions"
+  if from_to_dim:
+    squares, per_square = inputs.squares.shape
+    d = from_to_dim
+    # Query and key: a dense map of each square's inputs, a square embedding, a map of the torso; then all pairs.
+    params += 2 * (per_square * d + d + squares * d + width * d)
+    flops += 2 * (2 * squares * per_square * d + 2 * width * d) + 2 * squares * squares * d
+    desc += f" + from-to {d} over {squares} squares"
+  return rows + [LayerCount("policy", desc, params, flops),
+                 LayerCount("value", "linear 1", width + 1, 2 * width)]
+
+
 def count(config: NetworkConfig, game: Any) -> ModelCount:
   """Parameters and forward FLOPs per position, layer by layer.
 
@@ -151,6 +174,8 @@ def count(config: NetworkConfig, game: Any) -> ModelCount:
     game: a pyspiel.Game or GameSpec.
   """
   spec = encoders.spec_from_game(game)
+  if config.backbone is Backbone.MLP:
+    return ModelCount(backbone=config.backbone, game=spec.name, tokens=1, layers=tuple(_mlp(config, spec, game)))
   c, d = config, config.width
   length = spec.num_tokens(c.encoder)
   in_feats = spec.observation_shape[0] if spec.is_board else c.encoder.flat_token_size

@@ -8,7 +8,7 @@
   outs, state = net.unroll(params, state, obs_seq, legal_seq, reset_seq)  # training, [T, B, ...]
 
 Learners and actors hold a `Network` and never ask which backbone it is. For
-the transformer, MoE and ResNet the state is empty and `step` is `apply`; a
+the MLP, transformer, MoE and ResNet the state is empty and `step` is `apply`; a
 Griffin network carries its blocks' state across moves (a move's squares are
 fed as consecutive tokens), and `unroll` gives exactly what stepping gives.
 """
@@ -21,9 +21,10 @@ from typing import Any, Callable, NamedTuple
 import haiku as hk
 import jax
 import jax.numpy as jnp
+import numpy as np
 
-from agents.networks import encoders, griffin, heads, layers, resnet, transformer
-from agents.networks.config import Backbone, NetworkConfig
+from agents.networks import encoders, griffin, heads, layers, mlp, resnet, transformer
+from agents.networks.config import Backbone, NetworkConfig, PolicyHead
 
 
 class NetworkOutput(NamedTuple):
@@ -42,7 +43,17 @@ class GriffinState(NamedTuple):
 
 @dataclasses.dataclass(frozen=True)
 class Network:
-  """Pure functions of one network; see the module docstring for the call sequence."""
+  """Pure functions of one network; see the module docstring for the call sequence.
+
+  `features`, where set, are the indices of the observation entries the
+  network reads (the MLP's on Stratego); it then also takes observations
+  already cut to them, so an actor may store only those in replay.
+
+  `apply_actions`, where set, is `apply_actions(params, obs, action_ids) ->
+  (logits [..., K], value [..., 1])`: the unmasked logits of the K actions
+  `action_ids` names (an entry < 0 reads action 0), computing only what they
+  need. `action_logits` uses it, or `apply` and a gather where it is None.
+  """
   config: NetworkConfig
   spec: encoders.GameSpec
   init: Callable[..., Any]
@@ -50,10 +61,28 @@ class Network:
   initial_state: Callable[[int], Any]
   step: Callable[..., tuple[NetworkOutput, Any]]
   unroll: Callable[..., tuple[NetworkOutput, Any]]
+  features: np.ndarray | None = dataclasses.field(default=None, compare=False)
+  apply_actions: Callable[..., tuple[jax.Array, jax.Array]] | None = dataclasses.field(default=None, compare=False)
 
   @property
   def is_recurrent(self) -> bool:
     return self.config.backbone is Backbone.GRIFFIN
+
+  @property
+  def num_actions(self) -> int:
+    return self.spec.num_actions
+
+  def action_logits(self, params, observation, action_ids) -> tuple[jax.Array, jax.Array]:
+    """(logits [B, K], value [B]) of the K actions `action_ids` [B, K] names, unmasked (< 0 reads action 0).
+
+    For a recurrent backbone this is one position without history, as `apply`.
+    """
+    action_ids = jnp.asarray(action_ids, jnp.int32)
+    if self.apply_actions is not None:
+      logits, value = self.apply_actions(params, observation, action_ids)
+      return logits, value[..., 0]
+    out = self.apply(params, observation, jnp.ones(observation.shape[:1] + (self.num_actions,), bool))
+    return jnp.take_along_axis(out.logits, jnp.maximum(action_ids, 0), axis=-1), out.value
 
 
 def _initial_state(config: NetworkConfig, batch: int):
@@ -88,18 +117,21 @@ def _forward(config: NetworkConfig, spec: encoders.GameSpec, observation, legal,
   return NetworkOutput(logits=logits, value=value, aux_loss=aux), new_state
 
 
-def make_network(config: NetworkConfig, game: Any, action_from_to=None) -> Network:
+def make_network(config: NetworkConfig, game: Any, action_from_to=None, observation_shape=None) -> Network:
   """Builds the network for `game` (a pyspiel.Game or GameSpec).
 
   Args:
     config: the network config.
     game: the game, for its observation shape and number of actions.
     action_from_to: optional action -> (from, to) token table for the FROM_TO head.
+    observation_shape: the input's shape, by default the game's observation tensor's.
 
   Returns:
     A `Network` of pure functions (jit them at the call site).
   """
-  spec = encoders.spec_from_game(game, action_from_to)
+  spec = encoders.spec_from_game(game, action_from_to, observation_shape)
+  if config.backbone is Backbone.MLP:
+    return _make_mlp(config, spec, game)
   # Raise a config/game mismatch now, not at the first trace.
   heads.resolve_policy_head(config.head, spec, spec.num_tokens(config.encoder),
                             config.backbone is Backbone.GRIFFIN)
@@ -143,3 +175,67 @@ def make_network(config: NetworkConfig, game: Any, action_from_to=None) -> Netwo
 
   return Network(config=config, spec=spec, init=init, apply=apply, initial_state=initial_state,
                  step=step, unroll=unroll)
+
+
+def for_game(config: NetworkConfig, game: Any) -> Network:
+  """The network of `game` that reads `games.openspiel_io.observe(state)`: what learners train and agents load.
+
+  That is the information-state tensor where the game has one (poker, Stratego), else the observation tensor.
+  """
+  from games import openspiel_io
+  return make_network(config, game, observation_shape=openspiel_io.observation_shape(game))
+
+
+def mlp_from_to_dim(config: NetworkConfig, spec: encoders.GameSpec) -> int:
+  """The MLP's from-to width: `head.from_to_dim` with a FROM_TO head (AUTO: where the game has the table), else 0."""
+  kind = config.head.policy
+  if kind is PolicyHead.SQUARES:
+    raise ValueError("the MLP has no SQUARES head; use head.policy=flat or from_to")
+  if kind is PolicyHead.AUTO:
+    kind = PolicyHead.FLAT if spec.action_from_to is None else PolicyHead.FROM_TO
+  if kind is PolicyHead.FROM_TO and spec.action_from_to is None:
+    raise ValueError(f"a FROM_TO head needs the game's action -> (from, to) table; {spec.name} has none")
+  return config.head.from_to_dim if kind is PolicyHead.FROM_TO else 0
+
+
+def mlp_inputs(spec: encoders.GameSpec, game: Any, from_to: bool) -> mlp.MlpInputs:
+  """What the MLP reads: on Stratego only the entries that can vary, elsewhere the whole observation."""
+  config = getattr(game, "config", None)
+  if spec.name == "stratego" and config is not None:
+    from games.stratego import observation
+    features = observation.informative_features(config)
+    return mlp.MlpInputs(features, observation.square_features(config, features), observation.action_from_to())
+  if not from_to:
+    return mlp.MlpInputs()
+  planes, rows, cols = spec.observation_shape  # a board: square s's inputs are plane p's entry s
+  squares = np.arange(planes)[None, :] * rows * cols + np.arange(rows * cols)[:, None]
+  return mlp.MlpInputs(squares=squares, from_to=spec.action_from_to)
+
+
+def _make_mlp(config: NetworkConfig, spec: encoders.GameSpec, game: Any) -> Network:
+  """The MLP (see `agents.networks.mlp`) as a `Network`; observations may have any leading dimensions."""
+  from_to_dim = mlp_from_to_dim(config, spec)
+  inputs = mlp_inputs(spec, game, bool(from_to_dim))
+  transformed = hk.without_apply_rng(hk.transform(
+      lambda obs, action_ids=None: mlp.forward(config.hidden, from_to_dim, spec.num_actions, inputs, obs,
+                                               action_ids)))
+
+  def init(rng_key, observation, legal=None):
+    del legal  # The MLP's parameters do not depend on it.
+    return transformed.init(rng_key, observation)
+
+  def apply(params, observation, legal) -> NetworkOutput:
+    logits, value = transformed.apply(params, observation)
+    return NetworkOutput(logits=heads.mask_logits(logits, legal), value=value[..., 0],
+                         aux_loss=jnp.zeros((), jnp.float32))
+
+  def step(params, state, observation, legal, reset=None):
+    del reset
+    return apply(params, observation, legal), state
+
+  def unroll(params, state, observations, legal, resets=None):
+    del resets
+    return apply(params, observations, legal), state
+
+  return Network(config=config, spec=spec, init=init, apply=apply, initial_state=lambda batch: (),
+                 step=step, unroll=unroll, features=inputs.features, apply_actions=transformed.apply)

@@ -62,11 +62,44 @@ def mask_logits(logits: jax.Array, legal: jax.Array) -> jax.Array:
   return jnp.where(legal.astype(bool), logits, -jnp.inf)
 
 
+def legal_policy(logits: jax.Array, legal: jax.Array) -> jax.Array:
+  """Softmax over the legal actions only; illegal actions get probability 0 (any logits there, -inf too)."""
+  legal = legal.astype(bool)
+  l_min = jnp.min(jnp.where(legal, logits, jnp.inf), axis=-1, keepdims=True)
+  logits = jnp.where(legal, logits, l_min)
+  logits = logits - jnp.max(logits, axis=-1, keepdims=True)
+  exp = jnp.where(legal, jnp.exp(logits), 0.0)
+  return exp / jnp.sum(exp, axis=-1, keepdims=True)
+
+
 def masked_log_softmax(logits: jax.Array, legal: jax.Array) -> jax.Array:
   """log pi over legal actions, 0 (not -inf) on illegal ones, so pi * log pi has no NaN."""
   legal = legal.astype(bool)
   safe = jnp.where(legal, logits, jnp.finfo(jnp.float32).min)
   return jnp.where(legal, jax.nn.log_softmax(safe, axis=-1), 0.0)
+
+
+def from_to_scores(query: jax.Array, key: jax.Array, src, dst) -> jax.Array:
+  """The from-to term of move logits: query(from square) . key(to square) / sqrt(d).
+
+  The one pairwise score every FROM_TO head uses (the token backbones' and the MLP's).
+
+  Args:
+    query, key: [..., S, d] per-square queries and keys.
+    src, dst: int [M], the same M moves' squares for every position (all pairs
+      are scored with one einsum, then gathered), or int [..., M], moves that
+      differ per position (only those M pairs are scored).
+
+  Returns:
+    [..., M] float32 scores.
+  """
+  scale = 1.0 / np.sqrt(query.shape[-1])
+  if np.ndim(src) == 1:
+    pair = jnp.einsum("...fd,...td->...ft", query, key).astype(jnp.float32) * scale
+    return pair[..., src, dst]
+  q_from = jnp.take_along_axis(query, src[..., None], axis=-2)
+  k_to = jnp.take_along_axis(key, dst[..., None], axis=-2)
+  return jnp.sum(q_from * k_to, axis=-1).astype(jnp.float32) * scale
 
 
 class PolicyHeadModule(hk.Module):
@@ -97,8 +130,7 @@ class PolicyHeadModule(hk.Module):
       from_logit = layers.Dense(1, bias=True, name="from_logits")(tokens)[..., 0]  # [B, L]
       q = layers.Dense(self.config.from_to_dim, name="from_query")(tokens)
       k = layers.Dense(self.config.from_to_dim, name="to_key")(tokens)
-      pair = jnp.einsum("BFd,BTd->BFT", q, k).astype(jnp.float32) / np.sqrt(self.config.from_to_dim)
-      move_logits = from_logit.astype(jnp.float32)[:, src] + pair[:, src, dst]
+      move_logits = from_logit.astype(jnp.float32)[:, src] + from_to_scores(q, k, src, dst)
       logits = logits.at[:, moves].set(move_logits)
     logits = layers.soft_cap(logits, self.config.final_logit_cap)
     return mask_logits(logits, legal)

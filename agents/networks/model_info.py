@@ -54,16 +54,22 @@ def describe(config: NetworkConfig, game: Any) -> str:
   """The report `stratago model` prints: totals, then one line per layer."""
   try:
     spec = encoders.spec_from_game(game)
-    count = counting.count(config, spec)
+    count = counting.count(config, game)
   except ValueError as e:
     raise UserError(str(e)) from None
-  rows, cols = spec.grid(config.encoder)
-  kind = heads.resolve_policy_head(config.head, spec, count.tokens, config.backbone is Backbone.GRIFFIN)
-  lines = [
-      f"model: {config.backbone.value}, width {config.width}, depth {config.depth}, "
-      f"dtype {config.dtype.value}",
-      f"game: {spec.name}, observation {list(spec.observation_shape)} -> {count.tokens} tokens "
-      f"({rows}x{cols}), {spec.num_actions} actions, policy head {kind.value}",
+  if config.backbone is Backbone.MLP:
+    head = "from_to" if "from-to" in count.layers[-2].description else "flat"
+    lines = [f"model: mlp, hidden {list(config.hidden)}, dtype float32",
+             f"game: {spec.name}, observation {list(spec.observation_shape)} read as one flat vector, "
+             f"{spec.num_actions} actions, policy head {head}"]
+  else:
+    rows, cols = spec.grid(config.encoder)
+    kind = heads.resolve_policy_head(config.head, spec, count.tokens, config.backbone is Backbone.GRIFFIN)
+    lines = [f"model: {config.backbone.value}, width {config.width}, depth {config.depth}, "
+             f"dtype {config.dtype.value}",
+             f"game: {spec.name}, observation {list(spec.observation_shape)} -> {count.tokens} tokens "
+             f"({rows}x{cols}), {spec.num_actions} actions, policy head {kind.value}"]
+  lines += [
       f"parameters: {count.params:,}" + (
           f" ({count.active_params:,} active per token)" if count.active_params != count.params else ""),
       f"FLOPs per position: forward {_si(count.flops_forward)}FLOP ({count.flops_forward:,}), "

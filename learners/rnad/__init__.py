@@ -1,5 +1,5 @@
-"""R-NaD (Regularised Nash Dynamics, DeepNash's learner): configs, losses, networks and the update."""
+"""R-NaD (Regularised Nash Dynamics, DeepNash's learner): configs, losses, the network it builds and the update."""
 
 from learners.rnad.config import RNaDConfig
-from learners.rnad.learning import TrainingState, Trajectories, init_state, make_policy_fn, make_update
-from learners.rnad.networks import Network, mlp
+from learners.rnad.learning import TrainingState, init_state, make_policy_fn, make_update
+from learners.rnad.networks import make_network

@@ -14,6 +14,8 @@ import math
 
 import numpy as np
 
+from agents.networks.config import Backbone, HeadConfig, NetworkConfig, PolicyHead
+
 
 @dataclasses.dataclass(frozen=True)
 class EntropyScheduleConfig:
@@ -142,43 +144,6 @@ class FinetuneConfig:
     return f"threshold {self.threshold}, discretisation {self.discretization or 'none'}"
 
 
-class Backbone(enum.Enum):
-  """The torso of the policy-value network."""
-  MLP = "mlp"
-  TRANSFORMER = "transformer"
-  MOE = "moe"
-  GRIFFIN = "griffin"
-  RESNET = "resnet"
-
-
-@dataclasses.dataclass(frozen=True)
-class NetworkConfig:
-  """The policy-value network the launcher builds (unless a network is passed in).
-
-  Attributes:
-    backbone: `mlp` (the default, sized by `hidden`) or one of the LM-stack
-      backbones of `agents.networks`: transformer, moe, griffin, resnet.
-    preset: the LM-stack backbone's preset: tiny, small, base or large.
-    hidden: widths of the MLP's hidden layers.
-    from_to_dim: width of the MLP's from-square query and to-square key whose
-      dot product adds to each move's logit (Stratego); 0 turns it off. The
-      LM-stack backbones ignore it: their own from-to head is chosen by
-      `agents.networks`.
-  """
-  backbone: Backbone = Backbone.MLP
-  preset: str = "small"
-  hidden: tuple[int, ...] = (256, 256)
-  from_to_dim: int = 0
-
-  def __post_init__(self):
-    if not self.hidden or any(h < 1 for h in self.hidden):
-      raise ValueError(f"hidden widths must be positive, got {self.hidden}")
-    if self.from_to_dim < 0:
-      raise ValueError(f"from_to_dim must be >= 0, got {self.from_to_dim}")
-    if self.preset not in ("tiny", "small", "base", "large"):
-      raise ValueError(f"preset must be tiny, small, base or large, got {self.preset!r}")
-
-
 @dataclasses.dataclass(frozen=True)
 class RNaDConfig:
   """Everything the R-NaD learner needs.
@@ -202,7 +167,8 @@ class RNaDConfig:
       acting one. Off by default, as in the reference (weight 1): v-trace's
       targets already correct for the lag through pi/mu.
     seed: seed of the learner's PRNG (initial parameters).
-    entropy_schedule, neurd, adam, finetune, network: see their classes.
+    network: the policy-value network (`agents.networks.NetworkConfig`).
+    entropy_schedule, neurd, adam, finetune: see their classes.
   """
   batch_size: int = 256
   trajectory_max: int = 10
@@ -218,7 +184,9 @@ class RNaDConfig:
   neurd: NeurdConfig = NeurdConfig()
   adam: AdamConfig = AdamConfig()
   finetune: FinetuneConfig = FinetuneConfig()
-  network: NetworkConfig = NetworkConfig()
+  # An MLP of two 256-wide layers; any backbone of `agents.networks` trains (`stratago train --network`).
+  network: NetworkConfig = NetworkConfig(backbone=Backbone.MLP, hidden=(256, 256),
+                                         head=HeadConfig(policy=PolicyHead.FLAT))
 
   def __post_init__(self):
     if self.batch_size < 1 or self.trajectory_max < 1:

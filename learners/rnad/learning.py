@@ -1,7 +1,7 @@
 """The R-NaD learner: a small state record and one jitted `update(state, batch) -> (state, metrics)`.
 
 Call sequence:
-  net = networks.for_game(cfg.network, game)
+  net = networks.make_network(cfg.network, game)
   state = init_state(cfg, net, example_obs, jax.random.PRNGKey(cfg.seed))
   update = make_update(cfg, net)            # jitted once
   state, metrics = update(state, batch)     # batch: a `Trajectories` of [B, T, ...] arrays
@@ -23,46 +23,14 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from agents import policy as policy_lib
+from agents.networks import Network
 from core import interfaces
-from learners.rnad import checkpoint
+from core.interfaces import Trajectories
+from core import checkpoint
 from learners.rnad import config as config_lib
 from learners.rnad import losses
 from learners.rnad import networks as networks_lib
-
-
-class Trajectories(NamedTuple):
-  """A batch of self-play trajectories, batch-major: B trajectories of T steps.
-
-  obs [B, T, O] float16 or float32 (the network sees float32), legal [B, T, K]
-  0/1 (float32 or uint8), player_id [B, T] int32, valid [B, T] float32 (1 at a
-  step where a player moved, 0 at padding and between packed games),
-  action_oh [B, T, K] 0/1, policy [B, T, K] float32 (mu: what the actor
-  sampled from), rewards [B, T, P] float32 (each player's reward received
-  after the step), version [B] int32 (the parameter version the actor held at
-  the row's first step, so the oldest in the row), action_ids [B, T, K] int32
-  or None.
-
-  A row holds one game from its first step, or with packing
-  (`actors.trajectory_buffer`) several games one invalid step apart, the
-  first of which may be the end of a game begun in an earlier row. Every
-  loss masks by `valid` and v-trace restarts at an invalid step, so neither
-  form mixes two games.
-
-  The K slots of legal, action_oh and policy are the game's A actions
-  (K = A) when `action_ids` is None. Otherwise slot k stands for action
-  `action_ids[..., k]` (-1: an empty slot, never legal): a game with 1,840
-  actions but at most 64 legal ones (barrage Stratego) then stores and learns
-  on 64 slots, and every loss costs K/A as much.
-  """
-  obs: chex.Array
-  legal: chex.Array
-  player_id: chex.Array
-  valid: chex.Array
-  action_oh: chex.Array
-  policy: chex.Array
-  rewards: chex.Array
-  version: chex.Array
-  action_ids: chex.Array | None = None
 
 
 class TrainingState(NamedTuple):
@@ -96,29 +64,26 @@ def make_optimizer(cfg: config_lib.AdamConfig) -> optax.GradientTransformation:
       optax.scale(-1.0))
 
 
-def init_state(cfg: config_lib.RNaDConfig, network: networks_lib.Network, example_obs: chex.Array,
+def init_state(cfg: config_lib.RNaDConfig, network: Network, example_obs: chex.Array,
                rng_key: chex.PRNGKey) -> TrainingState:
   """Fresh parameters; target and both regularisation networks start equal to them."""
-  params = network.init(rng_key, jnp.asarray(example_obs, jnp.float32))
+  params = networks_lib.init(network, rng_key, example_obs)
   opt_state = make_optimizer(cfg.adam).init(params)
   return TrainingState(params=params, params_target=params, params_reg=params, params_reg_prev=params,
                        opt_state=opt_state, step=jnp.zeros((), jnp.int32))
 
 
-def policy_outputs(network: networks_lib.Network, params: chex.ArrayTree, obs: chex.Array,
+def policy_outputs(network: Network, params: chex.ArrayTree, obs: chex.Array,
                    legal: chex.Array, action_ids: chex.Array | None = None
                    ) -> tuple[chex.Array, chex.Array, chex.Array, chex.Array]:
   """(pi, log_pi, logits, v) of `params` on observations, masked to legal actions (in slots, see `Trajectories`)."""
   obs = jnp.asarray(obs, jnp.float32)
-  if action_ids is None:
-    logits, v = network.apply(params, obs)
-  else:
-    logits, v = network.slot_logits(params, obs, action_ids)
+  logits, v = networks_lib.policy_value(network, params, obs, action_ids)
   return losses.legal_policy(logits, legal), losses.legal_log_policy(logits, legal), logits, v
 
 
 def loss_fn(params, params_target, params_reg, params_reg_prev, batch: Trajectories, alpha: chex.Array,
-            finetune: chex.Array, *, cfg: config_lib.RNaDConfig, network: networks_lib.Network):
+            finetune: chex.Array, *, cfg: config_lib.RNaDConfig, network: Network):
   """R-NaD's loss on a batch: value loss + NeuRD loss for both players. Returns (loss, metrics)."""
   # Steps after a game's end have no legal actions; call every action legal
   # there (the reference used a dummy state) so no softmax is 0/0. Such steps
@@ -129,7 +94,7 @@ def loss_fn(params, params_target, params_reg, params_reg_prev, batch: Trajector
                          policy=batch.policy.astype(jnp.float32))
   pi, log_pi, logits, v = policy_outputs(network, params, batch.obs, batch.legal, batch.action_ids)
   if cfg.finetune.from_learner_steps >= 0:
-    pi_pp = losses.post_process_policy(pi, batch.legal, cfg.finetune.threshold, cfg.finetune.discretization)
+    pi_pp = policy_lib.post_process_policy(pi, batch.legal, cfg.finetune.threshold, cfg.finetune.discretization)
     pi_learn = jnp.where(finetune, pi_pp, pi)
   else:
     pi_learn = pi
@@ -167,16 +132,11 @@ def loss_fn(params, params_target, params_reg, params_reg_prev, batch: Trajector
   return loss_v + loss_nerd, metrics
 
 
-def _centring_count(centring: config_lib.Centring, network: networks_lib.Network, batch: Trajectories,
+def _centring_count(centring: config_lib.Centring, network: Network, batch: Trajectories,
                     logits: chex.Array) -> int | None:
   """`neurd_loss`'s `num_actions` for `centring`: None for the legal mean, else the game's action count."""
-  if centring == config_lib.Centring.LEGAL:
-    return None
-  if batch.action_ids is None:
-    return logits.shape[-1]
-  if network.num_actions is None:
-    raise ValueError("neurd.centring=all on slotted trajectories needs a Network with num_actions")
-  return network.num_actions
+  del batch, logits
+  return None if centring == config_lib.Centring.LEGAL else network.num_actions
 
 
 def target_rate(avg: float, debias: bool, step: chex.Array) -> chex.Array:
@@ -190,7 +150,7 @@ def target_rate(avg: float, debias: bool, step: chex.Array) -> chex.Array:
   return avg / -jnp.expm1((step + 1) * jnp.log1p(-avg))
 
 
-def make_update(cfg: config_lib.RNaDConfig, network: networks_lib.Network,
+def make_update(cfg: config_lib.RNaDConfig, network: Network,
                 jit: bool = True) -> Callable[[TrainingState, Trajectories], tuple[TrainingState, dict]]:
   """Builds `update(state, batch) -> (state, metrics)`, jitted once."""
   optimizer = make_optimizer(cfg.adam)
@@ -221,17 +181,10 @@ def make_update(cfg: config_lib.RNaDConfig, network: networks_lib.Network,
   return jax.jit(update) if jit else update
 
 
-def make_policy_fn(network: networks_lib.Network, finetune: config_lib.FinetuneConfig | None = None
+def make_policy_fn(network: Network, finetune: config_lib.FinetuneConfig | None = None
                    ) -> Callable[[chex.ArrayTree, np.ndarray, np.ndarray], chex.Array]:
   """Jitted `(params, obs [N, O], legal [N, A]) -> probabilities [N, A]`, post-processed if asked."""
-
-  def policy(params, obs, legal):
-    pi, _, _, _ = policy_outputs(network, params, obs, legal)
-    if finetune is not None:
-      pi = losses.post_process_policy(pi, legal, finetune.threshold, finetune.discretization)
-    return pi
-
-  return jax.jit(policy)
+  return policy_lib.make_probs_fn(network, finetune)
 
 
 class RNaDLearner(interfaces.Learner):
@@ -244,7 +197,7 @@ class RNaDLearner(interfaces.Learner):
     batches: an iterator of `Trajectories` (e.g. sampled from Reverb).
   """
 
-  def __init__(self, cfg: config_lib.RNaDConfig, network: networks_lib.Network, example_obs: np.ndarray,
+  def __init__(self, cfg: config_lib.RNaDConfig, network: Network, example_obs: np.ndarray,
                batches: Iterator[Trajectories]):
     self.cfg = cfg
     self.network = network

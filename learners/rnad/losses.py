@@ -14,15 +14,7 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
-
-def legal_policy(logits: chex.Array, legal: chex.Array) -> chex.Array:
-  """Softmax over the legal actions only; illegal actions get probability 0."""
-  legal = legal.astype(bool)
-  l_min = jnp.min(logits, axis=-1, keepdims=True)
-  logits = jnp.where(legal, logits, l_min)
-  logits = logits - jnp.max(logits, axis=-1, keepdims=True)
-  exp = jnp.where(legal, jnp.exp(logits), 0.0)
-  return exp / jnp.sum(exp, axis=-1, keepdims=True)
+from agents.networks.heads import legal_policy  # noqa: F401  (R-NaD's pi; actors use it too)
 
 
 def legal_log_policy(logits: chex.Array, legal: chex.Array) -> chex.Array:
@@ -235,36 +227,3 @@ def neurd_loss(logits: chex.Array, policy: chex.Array, q_targets: list[chex.Arra
     forced = jnp.sum(legal * apply_force_with_threshold(centred, adv, beta), axis=-1)
     total = total - masked_mean(forced, valid * (player_id == k))
   return total
-
-
-def threshold_policy(policy: chex.Array, legal: chex.Array, threshold: float) -> chex.Array:
-  """Drops actions below `threshold` and renormalises (unchanged if all are below it)."""
-  keep = legal * ((policy >= threshold) | (jnp.max(policy, axis=-1, keepdims=True) < threshold))
-  kept = keep * policy
-  return kept / jnp.sum(kept, axis=-1, keepdims=True)
-
-
-def discretize_policy(policy: chex.Array, discretization: int) -> chex.Array:
-  """Rounds a policy to multiples of 1/discretization, summing to 1.
-
-  Actions in descending probability each get ceil(p * n) of the n units until
-  the units run out (the reference's rule, vectorised): so large actions round
-  up and the smallest ones lose what is left.
-  """
-  n = discretization
-  order = jnp.argsort(-policy, axis=-1)
-  sorted_p = jnp.take_along_axis(policy, order, axis=-1)
-  units = jnp.ceil(sorted_p * n - 1e-6)  # 1e-6: 0.25 * 32 must stay 8, not 9 by rounding error.
-  cum = jnp.minimum(jnp.cumsum(units, axis=-1), n)
-  alloc = jnp.diff(cum, axis=-1, prepend=0.0)
-  left = n - cum[..., -1:]
-  alloc = alloc.at[..., :1].add(left)
-  inverse = jnp.argsort(order, axis=-1)
-  return jnp.take_along_axis(alloc, inverse, axis=-1) / n
-
-
-def post_process_policy(policy: chex.Array, legal: chex.Array, threshold: float,
-                        discretization: int) -> chex.Array:
-  """DeepNash's test-time policy: threshold, then discretise (0 skips the discretisation)."""
-  out = threshold_policy(policy, legal, threshold) if threshold > 0 else policy
-  return discretize_policy(out, discretization) if discretization > 0 else out

@@ -53,13 +53,22 @@ def read_meta(path: str | pathlib.Path) -> dict:
     raise CheckpointError(f"cannot read {path}: {e}") from None
 
 
-def load(path: str | pathlib.Path, template: Any) -> tuple[Any, dict]:
-  """Reads a tree shaped like `template` (and its meta) back from `path`."""
+def load(path: str | pathlib.Path, template: Any, subtree: str | None = None) -> tuple[Any, dict]:
+  """Reads a tree shaped like `template` (and its meta) back from `path`.
+
+  With `subtree`, the file holds a dict and `template` is the shape of its
+  entry `subtree` (e.g. a learner state's "params"), which alone is read.
+  """
   path = pathlib.Path(path)
   try:
     with np.load(path, allow_pickle=False) as data:
       paths = [str(p) for p in data["__paths__"]]
-      leaves = [data[f"leaf_{i:05d}"] for i in range(len(paths))]
+      index = range(len(paths))
+      if subtree is not None:
+        prefix = jax.tree_util.keystr((jax.tree_util.DictKey(subtree),))
+        index = [i for i in index if paths[i].startswith(prefix)]
+        paths = [paths[i][len(prefix):] for i in index]
+      leaves = [data[f"leaf_{i:05d}"] for i in index]
       meta = json.loads(str(data["__meta__"]))
   except (OSError, KeyError, ValueError) as e:
     raise CheckpointError(f"cannot read checkpoint {path}: {e}") from None

@@ -1,0 +1,235 @@
+"""The learner's role in a run: sample, update, publish, evaluate, log, checkpoint and export.
+
+Every launcher runs this same loop in its learner process; only how the
+actor processes and the Reverb server start, stop and restart differs. Call
+sequence (see `actors.local.train`):
+
+  loop = LearnerLoop(cfg, run_dir, game, address, evaluate_fn, resume)   # publishes the first parameters
+  ... start the actors ...
+  finished = False
+  try:
+    finished = loop.run(actor_moves, check_actors, progress)
+  finally:
+    ... tell the actors to stop ...
+    loop.stop(finished)          # a checkpoint, and on a failure the policy too
+    ... stop the server and the actors ...
+  summary = loop.finish(actor_moves())   # the final evaluation, the policy and summary.json
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import pathlib
+import queue
+import threading
+import time
+from typing import Any, Callable, Iterator
+
+import jax
+import numpy as np
+from tqdm import tqdm
+
+from actors import actor_loop, factory, reverb_replay, self_play
+from actors.config import TrainConfig
+from core import files, rundir
+from core.errors import UserError
+from core.metrics import MetricsWriter
+from core.rundir import CHECKPOINT, POLICY, SUMMARY
+from learners.rnad import export, learning
+
+# (probs_fn, learner step, final?) -> metrics; see `evaluation.training.evaluator_for`.
+EvaluateFn = Callable[[Callable, int, bool], dict[str, float]]
+
+
+class Prefetcher:
+  """Samples the next batches from replay in a thread while the learner updates."""
+
+  def __init__(self, replay, batch_size: int, depth: int = 2):
+    self._queue: queue.Queue = queue.Queue(maxsize=depth)
+    self._stop = threading.Event()
+    self._error: list[BaseException] = []
+
+    def work():
+      try:
+        while not self._stop.is_set():
+          batch = replay.sample(batch_size)
+          while not self._stop.is_set():
+            try:
+              self._queue.put(batch, timeout=0.1)
+              break
+            except queue.Full:
+              continue
+      except BaseException as e:  # noqa: BLE001
+        if not self._stop.is_set():
+          self._error.append(e)
+
+    self._thread = threading.Thread(target=work, daemon=True, name="replay-prefetch")
+    self._thread.start()
+
+  def __iter__(self) -> Iterator:
+    return self
+
+  def __next__(self):
+    while True:
+      if self._error:
+        raise RuntimeError(f"sampling from replay failed: {self._error[0]}") from self._error[0]
+      try:
+        return self._queue.get(timeout=0.5)
+      except queue.Empty:
+        continue
+
+  def close(self) -> None:
+    self._stop.set()
+
+
+class LearnerLoop:
+  """The R-NaD learner of one run, reading replay at `address` and publishing parameters there.
+
+  Args:
+    cfg: the run's config.
+    run_dir: the run folder (already prepared: see `core.rundir.prepare`).
+    game: the pyspiel game.
+    address: the Reverb server's `host:port`.
+    evaluate_fn: `evaluate(probs_fn, step, final) -> metrics`, or None.
+    resume: continue from the run folder's checkpoint.
+  """
+
+  def __init__(self, cfg: TrainConfig, run_dir: pathlib.Path, game, address: str,
+               evaluate_fn: EvaluateFn | None = None, resume: bool = False):
+    self.cfg, self.run_dir, self.game = cfg, pathlib.Path(run_dir), game
+    self._evaluate_fn = evaluate_fn
+    self.resume = resume
+    self.net = actor_loop.make_network(cfg, game)
+    example = np.zeros((1, self_play.observation_size(game)), np.float32)
+    replay = reverb_replay.ReverbReplay(address, cfg.actors.chunk_size, slots=factory.writes_slots(cfg, game))
+    self._prefetch = Prefetcher(replay, cfg.learner.batch_size)
+    self.learner = learning.RNaDLearner(cfg.learner, self.net, example, self._prefetch)
+    if resume:
+      self.learner.restore(self.run_dir / CHECKPOINT)
+    self.start_step = self.learner.version()
+    self._params = reverb_replay.ReverbParameterSource(address, self.learner.params())
+    self._params.publish(self.learner.params(), self.start_step)
+    # What is evaluated is what is exported: post-processed when `finetune.at_eval` says so.
+    finetune = cfg.learner.finetune
+    self._policy_fn = learning.make_policy_fn(self.net, finetune if finetune.at_eval else None)
+    self._writer = MetricsWriter(self.run_dir)
+    self._t0 = time.time()
+    self._last_ckpt = self.start_step
+
+  def _eval_params(self):
+    return self.learner.state.params_target if self.cfg.eval.policy.value == "target" else self.learner.params()
+
+  def evaluate(self, step: int, final: bool) -> dict[str, float]:
+    if self._evaluate_fn is None:
+      return {}
+    params = self._eval_params()
+    return self._evaluate_fn(lambda o, l: self._policy_fn(params, o, l), step, final)
+
+  def checkpoint(self) -> None:
+    self.learner.save(self.run_dir / CHECKPOINT, {"game": self.cfg.game})
+    self._last_ckpt = self.learner.version()
+
+  def export_policy(self) -> None:
+    export.export(self.run_dir / POLICY, self._eval_params(), game=self.cfg.game, cfg=self.cfg.learner,
+                  step=self.learner.version())
+
+  def run(self, actor_moves: Callable[[], int], check_actors: Callable[[], None], progress: bool = True) -> bool:
+    """Updates until the step or time budget; True when a budget ended it.
+
+    Args:
+      actor_moves: the moves all actors have made so far (for the speed metrics).
+      check_actors: raises if an actor has failed; called before every update.
+      progress: show a tqdm progress bar.
+    """
+    cfg = self.cfg
+    deadline = self._t0 + 60 * cfg.run.max_minutes if cfg.run.max_minutes else None
+    # Under a time budget the step budget rarely binds: show steps and rate, and the minutes left,
+    # rather than an ETA computed from a step total that will not be reached.
+    bar = tqdm(total=None if deadline else cfg.run.max_learner_steps, initial=self.start_step,
+               disable=not progress, unit="step", dynamic_ncols=True, desc="rnad")
+    step, rates_t, rates_moves, rates_step = self.start_step, time.time(), 0, self.start_step
+    latest: dict[str, float] = {}
+    try:
+      if not self.resume:
+        start = self.evaluate(step, final=False)
+        if start:
+          self._writer.write(step, start)
+      while step < cfg.run.max_learner_steps and (deadline is None or time.time() < deadline):
+        check_actors()
+        metrics = self.learner.step()
+        step += 1
+        if step % cfg.run.publish_every_steps == 0:
+          self._params.publish(self.learner.params(), step)
+        if (step % cfg.run.log_every_steps == 0 or step % cfg.eval.every_steps == 0
+            or step == cfg.run.max_learner_steps):
+          row = {k: float(v) for k, v in jax.device_get(metrics).items()}
+          now, total_moves = time.time(), actor_moves()
+          row["learner_steps_per_s"] = (step - rates_step) / max(now - rates_t, 1e-9)
+          row["actor_moves_per_s"] = (total_moves - rates_moves) / max(now - rates_t, 1e-9)
+          row["actor_moves"] = total_moves
+          row["wall_s"] = now - self._t0
+          rates_t, rates_moves, rates_step = now, total_moves, step
+          if step % cfg.eval.every_steps == 0:
+            row.update(self.evaluate(step, final=False))
+          self._writer.write(step, row)
+          latest.update(row)
+          postfix = {k: f"{latest[k]:.3g}" for k in ("actor_moves_per_s", "loss", "nashconv",
+                                                     "win_rate_vs_random") if k in latest}
+          if deadline:
+            postfix["min_left"] = f"{max(0.0, deadline - now) / 60:.1f}"
+          bar.set_postfix(postfix)
+        if step % cfg.run.checkpoint_every_steps == 0:
+          self.checkpoint()
+        bar.update(1)
+    finally:
+      bar.close()
+    return True
+
+  def stop(self, finished: bool) -> None:
+    """Stops sampling and saves a checkpoint; after a failure or an interruption also the policy, and closes the metrics."""
+    self._prefetch.close()
+    with contextlib.suppress(Exception):
+      if self.learner.version() != self._last_ckpt:
+        self.checkpoint()
+    if not finished:  # Interrupted or failed: still leave a loadable policy behind.
+      with contextlib.suppress(Exception):
+        self.export_policy()
+      self._writer.close()
+
+  def finish(self, actor_moves: int) -> dict[str, Any]:
+    """The final evaluation, the exported policy and RUN_DIR/summary.json; returns the summary."""
+    step = self.learner.version()
+    final = self.evaluate(step, final=True)
+    if final:
+      self._writer.write(step, final)
+    self._writer.close()
+    self.export_policy()
+    summary: dict[str, Any] = {"game": self.cfg.game, "start_step": self.start_step}
+    summary.update(final, learner_steps=step, wall_s=time.time() - self._t0, actor_moves=actor_moves,
+                   policy=str(self.run_dir / POLICY), checkpoint=str(self.run_dir / CHECKPOINT))
+    files.write_atomic(self.run_dir / SUMMARY, json.dumps(summary, indent=2) + "\n")
+    return summary
+
+
+def check_run(cfg: TrainConfig, run_dir: pathlib.Path, resume: bool):
+  """The run's game, after refusing (with a one-line UserError) what cannot train; prepares RUN_DIR."""
+  from games import game_tree
+  from games.stratego.openspiel_game import StrategoGame
+  try:
+    game = self_play.load_game(cfg.game)
+    self_play.check_game(game)
+  except Exception as e:  # pyspiel raises plain errors for unknown games and bad parameters.
+    raise UserError(f"cannot train on game '{cfg.game}': {str(e).splitlines()[0]}") from None
+  if cfg.actors.explore_deployment is not None and not isinstance(game, StrategoGame):
+    raise UserError(f"actors.explore_deployment is for Stratego's placing actions; {cfg.game} has none")
+  if factory.actor_kind(cfg, game) == "tabular":  # refuse a game too large here, once, not in every actor
+    try:
+      game_tree.build(game)
+    except ValueError as e:
+      raise UserError(f"actors.tabular: {e}; set actors.tabular=false") from None
+  ckpt_path = run_dir / CHECKPOINT
+  if resume and not ckpt_path.exists():
+    raise UserError(f"nothing to resume: {ckpt_path} does not exist")
+  rundir.prepare(run_dir, cfg)
+  return game

@@ -1,0 +1,183 @@
+"""Agent specs: one string grammar, parsed here, that names a player for every command that takes one.
+
+  random[:SEED]        uniform over the legal moves (on Go: moves that fill no own eye)
+  heuristic[:SEED]     the game's built-in player (Go: one-ply captures and ataris)
+  policy:PATH          an exported policy (`policy.npz`), any backbone
+  run:RUN_DIR          the latest checkpoint of a training run
+  py:MODULE:CALLABLE   a plug-in: CALLABLE(game, seed) returns an object with
+                       step(state) -> action, and optionally reset(), close()
+                       and action_probabilities(state)
+  gtp:COMMAND          any GTP engine, started with COMMAND (Go)
+  gnugo[:LEVEL]        GNU Go at LEVEL 0-10 (default 1) (Go)
+
+  agent = make_agent("policy:runs/go9/policy.npz", pyspiel.load_game("go(board_size=9)"), seed=0)
+
+A spec that does not parse, a missing file, a file that is not a policy or a
+policy of another game raises `UserError` with one line that says what was
+expected; the CLI prints it and exits 2.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import shlex
+from typing import TYPE_CHECKING, Any
+
+from agents import base
+from core.errors import UserError
+
+if TYPE_CHECKING:  # imported where used, so that parsing a spec stays light (the CLI's help)
+  import pyspiel
+
+GRAMMAR = ("random[:SEED], heuristic[:SEED], policy:PATH, run:RUN_DIR, py:MODULE:CALLABLE, "
+           "gtp:COMMAND or gnugo[:LEVEL]")
+KINDS = ("random", "heuristic", "policy", "run", "py", "gtp", "gnugo")
+
+
+@dataclasses.dataclass(frozen=True)
+class AgentSpec:
+  """A parsed spec: its `kind` (one of KINDS) and the text after the first colon (None if none)."""
+  kind: str
+  arg: str | None
+  text: str
+
+  def __str__(self) -> str:
+    return self.text
+
+
+def _int(spec: str, what: str, value: str | None, default: int) -> int:
+  if value is None or value == "":
+    return default
+  try:
+    return int(value)
+  except ValueError:
+    raise UserError(f"agent '{spec}': {what} '{value}' is not an integer") from None
+
+
+def parse_spec(text: str) -> AgentSpec:
+  """Checks the grammar (not files or modules) and splits `text` into kind and argument."""
+  text = text.strip()
+  kind, sep, arg = text.partition(":")
+  kind = kind.lower()
+  if kind not in KINDS:
+    raise UserError(f"unknown agent '{text}'; expected {GRAMMAR}")
+  arg = arg if sep else None
+  if kind in ("random", "heuristic"):
+    _int(text, "seed", arg, 0)
+  elif kind == "gnugo":
+    level = _int(text, "level", arg, 1)
+    if not 0 <= level <= 10:
+      raise UserError(f"agent '{text}': GNU Go's level must be 0-10, got {level}")
+  elif kind == "py":
+    module, _, fn = (arg or "").rpartition(":")
+    if not module or not fn:
+      raise UserError(f"agent '{text}': expected py:MODULE:CALLABLE, e.g. py:my_agents:make")
+  elif not arg:
+    what = {"policy": "policy:PATH", "run": "run:RUN_DIR", "gtp": "gtp:COMMAND"}[kind]
+    raise UserError(f"agent '{text}': expected {what}")
+  return AgentSpec(kind, arg, text)
+
+
+class UniformRandomAgent(base.Agent):
+  """Uniform over the legal actions."""
+
+  def __init__(self, seed: int = 0):
+    import numpy as np
+    self._rng = np.random.default_rng(seed)
+
+  def step(self, state: pyspiel.State) -> int:
+    return int(self._rng.choice(state.legal_actions()))
+
+  def action_probabilities(self, state: pyspiel.State) -> dict[int, float]:
+    legal = state.legal_actions()
+    return {int(a): 1.0 / len(legal) for a in legal}
+
+
+class PluginAgent(base.Agent):
+  """A `py:MODULE:CALLABLE` object as an `Agent`: its step, and its other methods where it has them."""
+
+  def __init__(self, plugin: Any):
+    self.plugin = plugin
+
+  def step(self, state: pyspiel.State) -> int:
+    return int(self.plugin.step(state))
+
+  def action_probabilities(self, state: pyspiel.State) -> dict[int, float]:
+    if hasattr(self.plugin, "action_probabilities"):
+      return dict(self.plugin.action_probabilities(state))
+    return super().action_probabilities(state)
+
+  def reset(self) -> None:
+    if hasattr(self.plugin, "reset"):
+      self.plugin.reset()
+
+  def close(self) -> None:
+    if hasattr(self.plugin, "close"):
+      self.plugin.close()
+
+
+def _is_go(game: pyspiel.Game) -> bool:
+  return game.get_type().short_name == "go"
+
+
+def _check_same_game(spec: AgentSpec, agent, game: pyspiel.Game) -> None:
+  from games import openspiel_io
+  own = openspiel_io.load_game(agent.game)
+  if (own.get_type().short_name != game.get_type().short_name
+      or own.num_distinct_actions() != game.num_distinct_actions()
+      or openspiel_io.observation_size(own) != openspiel_io.observation_size(game)):
+    raise UserError(f"agent '{spec}' was trained on {agent.game}, which is not {game}")
+
+
+def trained_game(spec: str | AgentSpec) -> str | None:
+  """The game string a `policy:` or `run:` agent was trained on (read from its files); None for other kinds."""
+  spec = parse_spec(spec) if isinstance(spec, str) else spec
+  if spec.kind not in ("policy", "run"):
+    return None
+  from agents import policy
+  return policy.trained_game(spec.arg, run=spec.kind == "run")
+
+
+def make_agent(spec: str | AgentSpec, game: pyspiel.Game, seed: int = 0) -> base.Agent:
+  """The agent `spec` names, playing `game`; `seed` seeds it unless the spec gives a seed.
+
+  Raises:
+    UserError: with one line, for a bad spec, a missing or wrong file, a game the agent cannot play.
+  """
+  spec = parse_spec(spec) if isinstance(spec, str) else spec
+  if spec.kind == "random":
+    seed = _int(spec.text, "seed", spec.arg, seed)
+    if _is_go(game):
+      from agents.go_baselines import RandomGoAgent
+      return RandomGoAgent(seed)
+    return UniformRandomAgent(seed)
+  if spec.kind == "heuristic":
+    if not _is_go(game):
+      raise UserError(f"agent '{spec}': {game.get_type().short_name} has no built-in player; Go has one")
+    from agents.go_baselines import HeuristicGoAgent
+    return HeuristicGoAgent(_int(spec.text, "seed", spec.arg, seed))
+  if spec.kind in ("policy", "run"):
+    from agents import policy
+    agent = policy.load_policy(spec.arg, seed) if spec.kind == "policy" else policy.load_run(spec.arg, seed)
+    _check_same_game(spec, agent, game)
+    return agent
+  if spec.kind == "py":
+    module_name, _, fn_name = spec.arg.rpartition(":")
+    try:
+      factory = getattr(importlib.import_module(module_name), fn_name)
+    except (ImportError, AttributeError) as e:
+      raise UserError(f"agent '{spec}': cannot load {module_name}:{fn_name}: {e}") from None
+    plugin = factory(game, seed)
+    if not callable(getattr(plugin, "step", None)):
+      raise UserError(f"agent '{spec}': {fn_name}(game, seed) returned {type(plugin).__name__}, "
+                      f"which has no step(state) method")
+    return PluginAgent(plugin)
+  if not _is_go(game):
+    raise UserError(f"agent '{spec}': GTP engines play Go, not {game.get_type().short_name}")
+  from agents.gtp import client, gnugo, opponent
+  if spec.kind == "gnugo":
+    command = gnugo.gnugo_command(gnugo.require_gnugo(), level=_int(spec.text, "level", spec.arg, 1), seed=seed)
+  else:
+    command = shlex.split(spec.arg)
+  return opponent.GtpAgent(client.GtpClient(command), owns_engine=True)
