@@ -186,7 +186,7 @@ def train(cfg: TrainConfig, run_dir: str | pathlib.Path, resume: bool = False, p
   ckpt_path = run_dir / CHECKPOINT
   if resume and not ckpt_path.exists():
     raise UserError(f"nothing to resume: {ckpt_path} does not exist")
-  rundir.prepare(run_dir, cfg)
+  rundir.prepare(run_dir, cfg, resume=resume)  # a new run refuses a non-empty RUN_DIR
   net = network_factory(cfg, game.num_distinct_actions())
   obs_size = self_play.observation_size(game)
   example = np.zeros((1, obs_size), np.float32)

@@ -64,9 +64,7 @@ def run(args: argparse.Namespace) -> int:
   else:
     if not args.out:
       raise UserError("give --out RUN_DIR (or --resume RUN_DIR)")
-    run_dir = pathlib.Path(args.out)
-    if (run_dir / local.CHECKPOINT).exists():
-      raise UserError(f"{run_dir} already holds a run; use --resume {run_dir} or another --out")
+    run_dir = pathlib.Path(args.out)  # local.train refuses it unless it is missing or empty
     cfg = build_train_config(args.game, args.config, args.overrides)
   from evaluation import training as eval_training
   summary = local.train(cfg, run_dir, resume=bool(args.resume), progress=not args.no_progress,
