@@ -26,7 +26,7 @@ examples:
   stratago train --game stratego --out runs/barrage     # the main job: barrage, pieces placed by the agent
   stratago train --game 'stratego(variant=barrage,deployment=random)' --out runs/barrage-dealt
   stratago train --game kuhn_poker --out runs/kuhn2 --set learner.eta=0.1 --set actors.num_actors=3
-  stratago train --resume runs/kuhn --set run.max_learner_steps=5000
+  stratago train --resume runs/kuhn --set run.max_learner_steps=30000   # 10,000 more than the preset's
 """
 
 ALGOS = ("rnad",)
