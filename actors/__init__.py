@@ -1,1 +1,1 @@
-"""Floor 4: self-play loops, replay writers and launchers (one machine, Ray)."""
+"""Floor 4: self-play loops, Reverb replay and the one-machine launcher."""

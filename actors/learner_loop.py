@@ -231,5 +231,5 @@ def check_run(cfg: TrainConfig, run_dir: pathlib.Path, resume: bool):
   ckpt_path = run_dir / CHECKPOINT
   if resume and not ckpt_path.exists():
     raise UserError(f"nothing to resume: {ckpt_path} does not exist")
-  rundir.prepare(run_dir, cfg)
+  rundir.prepare(run_dir, cfg, resume=resume)  # a new run refuses a non-empty RUN_DIR
   return game

@@ -27,7 +27,7 @@ examples:
   stratago train --game stratego --out runs/barrage     # the main job: barrage, pieces placed by the agent
   stratago train --game 'stratego(variant=barrage,deployment=random)' --out runs/barrage-dealt
   stratago train --game kuhn_poker --out runs/kuhn2 --set learner.eta=0.1 --set actors.num_actors=3
-  stratago train --resume runs/kuhn --set run.max_learner_steps=5000
+  stratago train --resume runs/kuhn --set run.max_learner_steps=30000   # 10,000 more than the preset's
   stratago train --game 'go(board_size=9)' --out runs/go9 --network resnet:small --set run.max_minutes=5
 """
 
@@ -85,9 +85,7 @@ def run(args: argparse.Namespace) -> int:
   else:
     if not args.out:
       raise UserError("give --out RUN_DIR (or --resume RUN_DIR)")
-    run_dir = pathlib.Path(args.out)
-    if (run_dir / rundir.CHECKPOINT).exists():
-      raise UserError(f"{run_dir} already holds a run; use --resume {run_dir} or another --out")
+    run_dir = pathlib.Path(args.out)  # local.train refuses it unless it is missing or empty
     cfg = build_train_config(args.game, args.config, args.overrides, args.network)
   from evaluation import training as eval_training
   summary = local.train(cfg, run_dir, resume=bool(args.resume), progress=not args.no_progress,

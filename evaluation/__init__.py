@@ -1,1 +1,1 @@
-"""Floor 4: tournaments, ratings, NashConv and reports."""
+"""Floor 4: NashConv, win rates against a random player, training-time evaluation and curves."""

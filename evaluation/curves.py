@@ -3,7 +3,8 @@
 `curves(rows)` is pure: it picks from RUN_DIR/metrics.jsonl the series a
 person looks at (win rate against random, NashConv, the losses, the policy's
 entropy, throughput) against learner steps and wall-clock minutes.
-`plot_run` draws them with matplotlib, one panel per series, into a PNG.
+`plot_run` draws them with matplotlib, one panel per series, into a PNG,
+titled by `title(run_dir)`: the game and the run folder's name, never its path.
 """
 
 from __future__ import annotations
@@ -47,6 +48,22 @@ def curves(rows: Sequence[dict]) -> dict[str, Curve]:
   return out
 
 
+def title(run_dir: str | pathlib.Path) -> str:
+  """The picture's title: `GAME: NAME` from RUN_DIR/config.yaml's game and the folder's own name.
+
+  The folder's full path would carry a machine's temporary or home folders
+  into pictures that are shared, so only its last part is shown.
+  """
+  import yaml
+  run_dir = pathlib.Path(run_dir)
+  name = run_dir.resolve().name
+  try:
+    game = (yaml.safe_load((run_dir / "config.yaml").read_text()) or {}).get("game")
+  except (OSError, yaml.YAMLError, AttributeError):
+    game = None
+  return f"{game}: {name}" if game else name
+
+
 def plot_run(run_dir: str | pathlib.Path, out: str | pathlib.Path | None = None) -> pathlib.Path:
   """Draws RUN_DIR's curves into `out` (default RUN_DIR/curves.png), written atomically; returns the path."""
   import matplotlib
@@ -70,7 +87,7 @@ def plot_run(run_dir: str | pathlib.Path, out: str | pathlib.Path | None = None)
     top.set_xlabel("learner steps", fontsize=8)
   for ax in list(axes.flat)[len(found):]:
     ax.axis("off")
-  fig.suptitle(str(run_dir))
+  fig.suptitle(title(run_dir))
   fig.tight_layout()
   with files.atomic_open(out, "wb") as f:
     fig.savefig(f, format="png", dpi=100)

@@ -1,1 +1,1 @@
-"""Floor 3: learners (R-NaD, retrieval-augmented, supervised); losses are pure functions."""
+"""Floor 3: learners (today R-NaD); losses are pure functions."""

@@ -5,9 +5,11 @@ import json
 import math
 
 import numpy as np
+import pytest
 from tensorboard.backend.event_processing import event_accumulator
 
 from core import config, log, metrics, rundir
+from core.errors import UserError
 
 
 def test_jsonl_and_tensorboard(tmp_path):
@@ -47,6 +49,18 @@ def test_rundir_writes_config_that_rebuilds(tmp_path):
   cfg = _Cfg(steps=3)
   run_dir = rundir.prepare(tmp_path / "out", cfg)
   assert config.build(_Cfg, run_dir / "config.yaml") == cfg
+
+
+def test_rundir_refuses_a_folder_that_is_not_empty_unless_resuming(tmp_path):
+  (tmp_path / "empty").mkdir()
+  assert rundir.prepare(tmp_path / "empty", _Cfg()) == tmp_path / "empty"  # An empty folder is a new run's.
+  (tmp_path / "old").mkdir()
+  (tmp_path / "old" / "metrics.jsonl").write_text('{"step": 1}\n')
+  with pytest.raises(UserError, match="is not empty; use --resume"):
+    rundir.prepare(tmp_path / "old", _Cfg(steps=3))
+  assert sorted(p.name for p in (tmp_path / "old").iterdir()) == ["metrics.jsonl"]
+  run_dir = rundir.prepare(tmp_path / "old", _Cfg(steps=3), resume=True)
+  assert config.build(_Cfg, run_dir / "config.yaml") == _Cfg(steps=3)
 
 
 def test_log_lines(tmp_path, capsys):

@@ -35,6 +35,20 @@ def test_plot_writes_a_png(tmp_path, stratago):
   assert not list(tmp_path.glob("*.tmp"))
 
 
+@pytest.mark.parametrize("config, expected", [
+    ("game: stratego(variant=barrage)\nrun:\n  max_minutes: 54.0\n", "stratego(variant=barrage): barrage-1"),
+    (None, "barrage-1"),                    # No config.yaml: the folder's name alone.
+    ("- not a mapping\n", "barrage-1"),
+])
+def test_title_is_the_game_and_the_folder_name_never_its_path(tmp_path, config, expected):
+  run = tmp_path / "runs" / "barrage-1"
+  run.mkdir(parents=True)
+  if config is not None:
+    (run / "config.yaml").write_text(config)
+  assert curves.title(run) == expected
+  assert str(tmp_path) not in curves.title(run)
+
+
 @pytest.mark.parametrize("content, error", [
     (None, "has no metrics.jsonl"),
     ("", "holds no metrics to plot"),

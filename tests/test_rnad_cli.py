@@ -43,3 +43,17 @@ def test_user_mistakes_are_one_line_errors(tmp_path, capsys, argv, message):
   err = capsys.readouterr().err
   assert code == 2
   assert message in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("leftover", ["metrics.jsonl", "checkpoints/latest.npz"])
+def test_a_new_run_refuses_a_run_dir_that_is_not_empty(tmp_path, capsys, leftover):
+  # A folder with metrics and no checkpoint was once appended to; now any leftover refuses the run.
+  run = tmp_path / "r"
+  (run / leftover).parent.mkdir(parents=True, exist_ok=True)
+  (run / leftover).write_text('{"step": 7}\n')
+  code = cli_main.main(["train", "--game", "kuhn_poker", "--out", str(run)])
+  err = capsys.readouterr().err
+  assert code == 2 and len(err.strip().splitlines()) == 1
+  assert f"{run} is not empty; use --resume {run}" in err
+  assert sorted(p.relative_to(run).as_posix() for p in run.rglob("*") if p.is_file()) == [leftover]
+  assert (run / leftover).read_text() == '{"step": 7}\n'    # Untouched: no config.yaml, no appended row.
