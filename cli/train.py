@@ -6,7 +6,6 @@ import argparse
 import pathlib
 
 from cli import _common
-from core import config as config_lib
 from core.errors import UserError
 
 HELP = "train an agent by self-play with R-NaD (Reverb replay, learner and actor processes)"
@@ -47,12 +46,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def build_train_config(game: str | None, config_file: str | None, overrides: list[str]):
   """The game's preset, then a YAML file, then --set overrides (each checked by `core.config`)."""
   from actors.config import TrainConfig
+  from core import config as config_lib
   base = TrainConfig.for_game(game) if game else TrainConfig.kuhn_poker()
   return config_lib.build(TrainConfig, config_file, overrides, base=base)
 
 
 def run(args: argparse.Namespace) -> int:
   from actors import local
+  from core import config as config_lib
   if args.resume:
     if args.config or args.game or (args.out and args.out != args.resume):
       raise UserError("--resume takes the run's own config.yaml; use --set to change a value")
