@@ -1,17 +1,21 @@
-"""Shared pieces of the subcommands: the one-line-error parser and config options."""
+"""Shared pieces of the subcommands: the one-line-error parser and config options.
+
+Every `stratago ... --help` imports this module and each `cli.<command>` module
+to build the parser, so they import only the standard library at the top;
+anything heavier (YAML, NumPy, JAX, TensorFlow, Reverb, Ray) is imported inside
+the function that uses it. `tests/test_cli_startup.py` checks this.
+"""
 
 from __future__ import annotations
 
 import argparse
-import importlib.metadata
 import sys
 from typing import Any, NoReturn
-
-from core import config as config_lib
 
 
 def version() -> str:
   """The installed stratago version, or "unknown" when run from a source tree."""
+  import importlib.metadata  # Not at the top: about 30 ms of every `stratago --help`.
   try:
     return importlib.metadata.version("stratago")
   except importlib.metadata.PackageNotFoundError:
@@ -24,6 +28,18 @@ class Parser(argparse.ArgumentParser):
   def error(self, message: str) -> NoReturn:
     sys.stderr.write(f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
     raise SystemExit(2)
+
+
+class VersionAction(argparse.Action):
+  """`--version`: prints "PROG VERSION" and exits, reading the version only when asked."""
+
+  def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS,
+               default: Any = argparse.SUPPRESS, help: str = "show program's version number and exit"):
+    super().__init__(option_strings=option_strings, dest=dest, default=default, nargs=0, help=help)
+
+  def __call__(self, parser, namespace, values, option_string=None) -> NoReturn:
+    sys.stdout.write(f"{parser.prog} {version()}\n")
+    parser.exit()
 
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter):
@@ -46,5 +62,6 @@ def add_config_options(parser: argparse.ArgumentParser) -> None:
 
 def build_config(cls: type, args: argparse.Namespace, **flag_overrides: Any) -> Any:
   """The config from defaults, --config, dedicated flags (when given), then --set."""
+  from core import config as config_lib
   flags = [f"{k}={v}" for k, v in flag_overrides.items() if v is not None]
   return config_lib.build(cls, args.config, [*flags, *args.overrides])

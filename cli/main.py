@@ -26,7 +26,7 @@ def make_parser() -> _common.Parser:
       description="Train, play and rate game-playing agents for Stratego and Go.",
       epilog="Run 'stratago COMMAND --help' for a command's options and an example.",
       formatter_class=_common.HelpFormatter)
-  parser.add_argument("--version", action="version", version=f"stratago {_common.version()}")
+  parser.add_argument("--version", action=_common.VersionAction)
   parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"],
                       help="how much to log to stderr")
   sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_common.Parser)

@@ -20,12 +20,16 @@ examples:
   stratago model --backbone moe --preset tiny --game leduc_poker --set moe.num_experts=8
 """
 
+# The values of agents.networks.config.Backbone and Preset, written out: importing that
+# package loads JAX and Haiku, most of a second on every `stratago --help`.
+# tests/test_cli_startup.py fails when these and the enums part.
+BACKBONES = ("transformer", "moe", "griffin", "resnet", "mlp")
+PRESETS = ("tiny", "small", "base", "large")
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-  from agents.networks.config import Backbone, Preset
-  parser.add_argument("--backbone", default="transformer", choices=[b.value for b in Backbone],
-                      help="network torso")
-  parser.add_argument("--preset", default="small", choices=[p.value for p in Preset], help="size")
+  parser.add_argument("--backbone", default="transformer", choices=BACKBONES, help="network torso")
+  parser.add_argument("--preset", default="small", choices=PRESETS, help="size")
   parser.add_argument("--game", default="go(board_size=9)",
                       help="OpenSpiel game string, e.g. go, 'go(board_size=19)', leduc_poker")
   parser.add_argument("--set", metavar="KEY=VALUE", action="append", default=[], dest="overrides",

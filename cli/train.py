@@ -6,8 +6,6 @@ import argparse
 import pathlib
 
 from cli import _common
-from core import config as config_lib
-from core import rundir
 from core.errors import UserError
 
 HELP = "train an agent by self-play with R-NaD (Reverb replay, learner and actor processes)"
@@ -66,6 +64,7 @@ def build_train_config(game: str | None, config_file: str | None, overrides: lis
   """The game's preset, its network replaced by --network, then a YAML file, then --set overrides."""
   import dataclasses
   from actors.config import TrainConfig
+  from core import config as config_lib
   base = TrainConfig.for_game(game) if game else TrainConfig.kuhn_poker()
   if network:
     base = dataclasses.replace(base, learner=dataclasses.replace(base.learner, network=network_config(network)))
@@ -74,6 +73,7 @@ def build_train_config(game: str | None, config_file: str | None, overrides: lis
 
 def run(args: argparse.Namespace) -> int:
   from actors import local
+  from core import config as config_lib
   if args.resume:
     if args.config or args.game or args.network or (args.out and args.out != args.resume):
       raise UserError("--resume takes the run's own config.yaml; use --set to change a value")

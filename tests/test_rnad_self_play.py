@@ -82,12 +82,55 @@ def test_explore_mixes_in_uniform_play_and_records_the_mixture():
     self_play.SelfPlayActor(game, first_legal, num_games=1, trajectory_max=2, chunk_size=1, explore=1.0)
 
 
-def test_games_longer_than_trajectory_max_are_cut():
-  game = pyspiel.load_game("leduc_poker")
-  actor = self_play.SelfPlayActor(game, uniform, num_games=4, trajectory_max=2, chunk_size=4, seed=0)
+def check_then_bet_then_fold(params, obs, legal):
+  """Kuhn poker, deterministically: player 0 passes (checks, then folds), player 1 bets; 3 moves a game."""
+  bet = obs[:, 1] == 1  # The information state opens with the player's one-hot.
+  return np.stack([~bet, bet], axis=-1).astype(np.float64)
+
+
+# Each game: P0 passes, P1 bets, P0 passes (folds) and loses its ante: rewards (-1, 1) after the third move.
+# Information-state planes: player (2), card (3, dealt at random: not compared), history (3 moves x pass/bet).
+PLAYER_AND_HISTORY = [0, 1, 5, 6, 7, 8, 9, 10]
+MOVES = {  # the game's three steps: player, history planes, action, rewards after it
+    0: (0, [1, 0, 0, 0, 0, 0, 0, 0], 0, [0, 0]),
+    1: (1, [0, 1, 1, 0, 0, 0, 0, 0], 1, [0, 0]),
+    2: (0, [1, 0, 1, 0, 0, 1, 0, 0], 0, [-1, 1]),
+}
+
+
+@pytest.mark.parametrize("trajectory_max, pack, steps, version", [
+    (3, False, [0, 1, 2], 1),  # The whole game fits.
+    (2, False, [0, 1], 1),     # Cut after 2 moves: no reward (as a draw), the third move never played.
+    (2, True, [2], 3),         # Packed: the 2 steps without an end are dropped; the row holds the rest.
+])
+def test_games_longer_than_trajectory_max_are_cut(trajectory_max, pack, steps, version):
+  game = pyspiel.load_game("kuhn_poker")
+  actor = self_play.SelfPlayActor(game, check_then_bet_then_fold, num_games=4, trajectory_max=trajectory_max,
+                                  chunk_size=4, seed=0, pack=pack)
+  moves = 0
   while not actor.ready:
-    actor.run_step(None, version=0)
-  assert actor.ready[0].valid.shape == (4, 2)
+    moves += 1
+    actor.run_step(None, version=moves)  # Move m is played with parameter version m.
+  assert moves == 3 if pack or trajectory_max == 3 else moves == 2
+  assert len(actor.ready) == 1 and actor.games_finished == 4
+  batch = actor.ready[0]
+  n, t = len(steps), trajectory_max
+  want_valid = np.zeros(t)
+  want_valid[:n] = 1
+  want_obs, want_player = np.zeros((t, 8)), np.zeros(t)
+  want_action, want_rewards = np.zeros((t, 2)), np.zeros((t, 2))
+  for j, step in enumerate(steps):
+    player, planes, action, rewards = MOVES[step]
+    want_player[j], want_obs[j], want_action[j, action], want_rewards[j] = player, planes, 1, rewards
+  for i in range(4):
+    np.testing.assert_array_equal(batch.valid[i], want_valid)
+    np.testing.assert_array_equal(batch.player_id[i], want_player)
+    np.testing.assert_array_equal(batch.obs[i][:, PLAYER_AND_HISTORY], want_obs)
+    np.testing.assert_array_equal(batch.legal[i], want_valid[:, None] * [1, 1])
+    np.testing.assert_array_equal(batch.action_oh[i], want_action)
+    np.testing.assert_array_equal(batch.policy[i], want_action)  # The policy is deterministic.
+    np.testing.assert_array_equal(batch.rewards[i], want_rewards)
+  np.testing.assert_array_equal(batch.version, [version] * 4)  # The version of the row's first move.
 
 
 def test_check_game_refuses_what_self_play_cannot_play():

@@ -34,6 +34,27 @@ def small_kuhn(**run) -> TrainConfig:
       eval=EvalConfig(every_steps=100))
 
 
+def max_kuhn_actor_lag(cfg: TrainConfig) -> float:
+  """A bound on `actor_lag` (learner step minus a row's parameter version) in a one-actor Kuhn run.
+
+  Parameters are published after every step and pulled before every move, so
+  a row holds version v of at most 5 batches ago when its first move is made:
+  one update not yet published, two prefetched batches, one waiting to be
+  queued, one being drawn. Its chunk is sampled until FIFO eviction, M =
+  replay.max_size inserts after it, and X chunks may go in before it: each of
+  `games_per_actor` games ends within 3 moves in Kuhn poker (one game a row),
+  so 3 * games rows, plus one part-filled chunk. The rate limiter keeps the
+  samples within s * inserts +- e (s = samples_per_insert, e = error_buffer):
+  M + X inserts allow at most s * (M + X) + 2e samples, at b chunks a step.
+  Here 5 + (2 * 64 + 4 * (64 + 13)) / 8 = 59.5 steps.
+  """
+  r, a = cfg.replay, cfg.actors
+  assert a.num_actors == 1 and a.param_sync_every == 1 and cfg.run.publish_every_steps == 1 and not a.pack_games
+  b = cfg.learner.batch_size // a.chunk_size
+  x = 3 * a.games_per_actor // a.chunk_size + 1
+  return 5 + (2 * r.error_buffer + r.samples_per_insert * (r.max_size + x)) / b
+
+
 def test_kuhn_nashconv_falls_when_training_through_reverb(tmp_path):
   cfg = small_kuhn()
   summary = local.train(cfg, tmp_path, progress=False, evaluator=evaluator_for(cfg.eval))
@@ -43,8 +64,12 @@ def test_kuhn_nashconv_falls_when_training_through_reverb(tmp_path):
   assert first["nashconv"] > 0.5            # About uniform at the start (uniform: 0.917).
   assert last["nashconv"] < 0.25 < first["nashconv"] / 2
   assert summary["learner_steps"] == 400 and summary["actor_moves"] > 0
-  # Learning used what the actors played through Reverb, with recorded parameter versions.
-  assert max(r.get("actor_lag", 0) for r in read(tmp_path / "metrics.jsonl")) >= 0
+  # Learning used what the actors played through Reverb, stamped with the versions they played. A
+  # sampler that dropped the versions, or actors that never pulled new parameters, would log the step
+  # itself (up to 399). Each chunk is sampled about 4 times, so no batch is all of the newest version.
+  lags = [r["actor_lag"] for r in read(tmp_path / "metrics.jsonl") if "actor_lag" in r]
+  assert len(lags) == 400 // 50
+  assert all(0 < lag < max_kuhn_actor_lag(cfg) for lag in lags), lags
   # The exported policy reloads and is the policy that was evaluated.
   policy = export.load(tmp_path / "policy.npz")
   assert policy.game == "kuhn_poker" and policy.step_count == 400
