@@ -26,7 +26,7 @@ holds several games one blank step apart, without it one game and padding.
   .venv/bin/python benchmarks/rnad_speeds.py --game leduc_poker
   .venv/bin/python benchmarks/rnad_speeds.py --game leduc_poker --set 'learner.network.hidden=[96,96]'
   .venv/bin/python benchmarks/rnad_speeds.py --seconds 30 --games 256
-  .venv/bin/python benchmarks/rnad_speeds.py --set actors.pack_games=false --set learner.network.from_to_dim=0
+  .venv/bin/python benchmarks/rnad_speeds.py --set actors.pack_games=false --set learner.network.head.policy=flat
 
 On a machine with a GPU the learner runs there; `--jax-actor-device default` also
 runs Stratego's JAX actor there instead of on one CPU thread (use it with more

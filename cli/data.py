@@ -21,7 +21,7 @@ Two steps that turn GNU Go (or any SGF collection) into training data.
 examples:
   stratago data gnugo --games 1000 --size 9 --level 1 --workers 4 --out corpus/gnugo9
   stratago data positions corpus/gnugo9 --out data/gnugo9
-  stratago data gnugo --games 20 --size 9 --out /tmp/g --set timeout_s=120
+  stratago data gnugo --games 20 --size 9 --out corpus/g --set timeout_s=120
 """
 
 
