@@ -4,5 +4,5 @@
   action = agent.step(state)
 """
 
-from agents.base import Agent
+from agents.base import Agent, Forfeit
 from agents.specs import GRAMMAR, AgentSpec, make_agent, parse_spec, trained_game

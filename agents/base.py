@@ -24,12 +24,20 @@ if TYPE_CHECKING:
   import pyspiel
 
 
+class Forfeit(Exception):
+  """Raised by `Agent.step` when the agent loses the game by its own fault.
+
+  An outside engine's illegal move, a crash or a time-out: a match scores the
+  game as a loss for that agent, records `str(error)` as how it ended, and goes on.
+  """
+
+
 class Agent(abc.ABC):
   """Picks moves for the player to move in a (non-terminal, non-chance) OpenSpiel state."""
 
   @abc.abstractmethod
   def step(self, state: pyspiel.State) -> int:
-    """The action to play, one of `state.legal_actions()`."""
+    """The action to play, one of `state.legal_actions()`; raises `Forfeit` if the agent cannot give one."""
 
   def action_probabilities(self, state: pyspiel.State) -> dict[int, float]:
     """The agent's policy at `state`: legal action -> probability.

@@ -15,7 +15,7 @@ from __future__ import annotations
 import pyspiel
 
 from agents import base
-from agents.gtp.client import GtpClient
+from agents.gtp.client import GtpClient, GtpError
 from agents.gtp.referee import IllegalMoveError
 from games import go
 
@@ -61,6 +61,13 @@ class GtpAgent(base.Agent):
       self.engine.close()
 
   def step(self, state: pyspiel.State) -> int:
+    """The engine's move; `Forfeit` if it plays an illegal move, dies or does not answer in time."""
+    try:
+      return self._genmove(state)
+    except GtpError as e:
+      raise base.Forfeit(str(e)) from e
+
+  def _genmove(self, state: pyspiel.State) -> int:
     self.sync(state)
     size = self._size
     vertex = self.engine.send(f"genmove {'bw'[state.current_player()]}")
