@@ -1,0 +1,234 @@
+"""Elo ratings of many agents, fitted to all games of a tournament at once.
+
+`fit(results)` gives Bradley-Terry ratings on the Elo scale by maximum
+likelihood over every game, with 95% intervals and the likelihood of
+superiority (LOS) between neighbours in the table; the tournament runner calls it.
+
+All Elo here is logistic Elo: a difference of D points means an expected
+score of 1 / (1 + 10^(-D/400)).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import statistics
+from typing import Iterable
+
+import numpy as np
+from scipy import optimize, sparse, special
+from scipy.sparse import csgraph
+
+ELO_PER_NAT = 400 / math.log(10)  # Elo points per unit of natural log-odds: 173.72
+_Z95 = statistics.NormalDist().inv_cdf(0.975)  # 1.959964
+
+
+# ----------------------------------------------------------------------------
+# Ratings of many agents, fitted to all games at once.
+
+
+@dataclasses.dataclass(frozen=True)
+class Rating:
+  """One row of the ratings table.
+
+  `elo`, `ci_low` and `ci_high` are relative to the anchor, whose own interval
+  is its fixed value. `score` is the points the agent took (a draw is half a
+  point) in `games` games. `los_next` is the probability that this agent is
+  stronger than the next one down the table; None for the last.
+  """
+  agent: str
+  elo: float
+  ci_low: float
+  ci_high: float
+  games: int
+  score: float
+  draws: int
+  los_next: float | None
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Fit:
+  """A whole fit: the table, and the covariance that its intervals and LOS come from.
+
+  `agents` orders the rows and columns of `covariance` (Elo squared; read-only),
+  in the order the agents first appear in the results; the anchor's row and
+  column are zero. `regularised` says the virtual draws of `fit` were added.
+  """
+  ratings: tuple[Rating, ...]
+  agents: tuple[str, ...]
+  covariance: np.ndarray
+  anchor: str | None
+  regularised: bool
+
+  def los(self, a: str, b: str) -> float:
+    """Likelihood of superiority: the probability that `a` is stronger than `b`.
+
+    From the normal approximation of the fitted ratings:
+    Phi((elo_a - elo_b) / sd(elo_a - elo_b)), as KataGo's `elo.py` computes it.
+    """
+    elo = {r.agent: r.elo for r in self.ratings}
+    i, j = self.agents.index(a), self.agents.index(b)
+    c = self.covariance
+    return _los(elo[a] - elo[b], c[i, i] + c[j, j] - 2 * c[i, j])
+
+
+def fit(results: Iterable[tuple[str, str, float]], anchor: str | None = None,
+        anchor_elo: float = 0.0) -> list[Rating]:
+  """Elo ratings of every agent by maximum likelihood over all games; see `fit_with_covariance`."""
+  return list(fit_with_covariance(results, anchor, anchor_elo).ratings)
+
+
+def fit_with_covariance(results: Iterable[tuple[str, str, float]], anchor: str | None = None,
+                        anchor_elo: float = 0.0) -> Fit:
+  """Bradley-Terry ratings on the Elo scale, fitted by maximum likelihood to all games at once.
+
+  The model: agent i scores against agent j with expected score
+  1 / (1 + 10^(-(elo_i - elo_j)/400)). A draw enters as half a win and half a
+  loss (log-likelihood 0.5 log p + 0.5 log(1 - p)), which is what scoring it
+  half a point means; no separate draw parameter is fitted.
+
+  The log-likelihood is concave, so its maximum is the one solution of the
+  likelihood equations: every agent's expected points equal its points.
+  `scipy.optimize.root` (MINPACK's Levenberg-Marquardt) solves them with the
+  exact Hessian as Jacobian. A root finder rather than a minimiser, because
+  the gradient stays accurate to the last digit at the optimum, where changes
+  in the log-likelihood itself drown in rounding and stop `minimize` early.
+  scipy rather than `choix`: scipy is already installed (JAX needs it), the
+  problem needs nothing beyond Newton-type steps, and the same Hessian gives
+  the intervals; `choix` scores no half-point draws and returns no covariance.
+
+  Intervals are Wald intervals from the Hessian: the observed Fisher
+  information with the anchor's rating held fixed is inverted into the
+  covariance of the others, and each interval is elo +/- 1.96 sd. They are
+  therefore relative to the anchor. Because a draw scores like half a win and
+  half a loss, a game with a draw varies less than the model assumes, so where
+  draws are common the intervals are somewhat wider than they need to be
+  (conservative); with few draws they cover about 95%.
+
+  The maximum-likelihood ratings are finite only when every agent both took
+  and gave up points within each group that decides its rating: formally,
+  when the graph "i took points from j" is strongly connected. An agent that
+  won, or lost, every game has no finite estimate. Only then, the fit adds one
+  virtual draw between every other agent and the anchor, the weakest prior that
+  makes every rating finite, and sets `Fit.regularised`. Games, score and
+  draws in the table count real games only.
+
+  Args:
+    results: games as (first, second, score), `score` being the first agent's
+      1, 0.5 or 0. Seats play no part in the model.
+    anchor: the agent whose rating is fixed to `anchor_elo`; by default the
+      first agent to appear in `results`.
+    anchor_elo: the anchor's rating.
+
+  Returns:
+    A `Fit` whose `ratings` are sorted by Elo, strongest first. No results give
+    an empty table.
+
+  Raises:
+    ValueError: a score other than 1, 0.5 or 0; a game of an agent against
+      itself; an anchor that played no game.
+  """
+  agents, games, points, draws = _tally(results)
+  n = len(agents)
+  if anchor is not None and anchor not in agents:
+    raise ValueError(f"the anchor {anchor!r} played no game")
+  if n == 0:
+    return Fit((), (), np.zeros((0, 0)), anchor, False)
+  a = agents.index(anchor) if anchor is not None else 0
+  real_games, real_points = games, points
+
+  strong, _ = csgraph.connected_components(sparse.csr_matrix(points > 0), directed=True,
+                                           connection="strong")
+  regularised = strong > 1
+  if regularised:
+    games, points = games.copy(), points.copy()
+    others = np.arange(n) != a
+    games[a, others] += 1
+    games[others, a] += 1
+    points[a, others] += 0.5
+    points[others, a] += 0.5
+
+  theta, information = _maximise(games, points, a)
+  covariance = np.zeros((n, n))
+  free = np.arange(n) != a
+  covariance[np.ix_(free, free)] = np.linalg.inv(information) * ELO_PER_NAT**2
+  covariance.setflags(write=False)
+  elo = theta * ELO_PER_NAT + anchor_elo
+  half = _Z95 * np.sqrt(np.diag(covariance))
+
+  order = sorted(range(n), key=lambda i: -elo[i])  # Stable: ties keep first appearance.
+  ratings = []
+  for rank, i in enumerate(order):
+    los_next = None
+    if rank + 1 < n:
+      j = order[rank + 1]
+      los_next = _los(elo[i] - elo[j], covariance[i, i] + covariance[j, j] - 2 * covariance[i, j])
+    ratings.append(Rating(agent=agents[i], elo=float(elo[i]), ci_low=float(elo[i] - half[i]),
+                          ci_high=float(elo[i] + half[i]), games=int(real_games[i].sum()),
+                          score=float(real_points[i].sum()), draws=int(draws[i]), los_next=los_next))
+  return Fit(tuple(ratings), tuple(agents), covariance, agents[a], bool(regularised))
+
+
+def _tally(results):
+  """(agents in order of appearance, games [n, n], points [n, n] of row against column, draws [n])."""
+  index: dict[str, int] = {}
+  rows = []
+  for first, second, score in results:
+    if first == second:
+      raise ValueError(f"a game of {first!r} against itself says nothing about its rating")
+    score = float(score)
+    if score not in (0.0, 0.5, 1.0):
+      raise ValueError(f"a score is 1, 0.5 or 0 (the first agent's), not {score!r}")
+    rows.append((index.setdefault(first, len(index)), index.setdefault(second, len(index)), score))
+  n = len(index)
+  games, points, draws = np.zeros((n, n)), np.zeros((n, n)), np.zeros(n, np.int64)
+  if rows:
+    i, j, s = (np.array(column) for column in zip(*rows))
+    np.add.at(games, (i, j), 1)
+    np.add.at(games, (j, i), 1)
+    np.add.at(points, (i, j), s)
+    np.add.at(points, (j, i), 1 - s)
+    np.add.at(draws, i, s == 0.5)
+    np.add.at(draws, j, s == 0.5)
+  return list(index), games, points, draws
+
+
+def _maximise(games, points, anchor):
+  """The maximum-likelihood log-odds ratings (anchor at 0), and the Hessian of the free ones.
+
+  With sigma_ij = expit(theta_i - theta_j), the negative log-likelihood is
+  -sum_ij points_ij log sigma_ij. Its gradient is expected minus actual
+  points, sum_j games_ij sigma_ij - points_ij, and its Hessian the weighted
+  Laplacian of w_ij = games_ij sigma_ij (1 - sigma_ij), which depends on no
+  outcome, so observed and expected information are the same.
+  """
+  n = len(games)
+  free = np.arange(n) != anchor
+
+  def sigma(x):
+    theta = np.zeros(n)
+    theta[free] = x
+    return special.expit(theta[:, None] - theta[None, :])
+
+  def gradient(x):
+    return (np.sum(games * sigma(x), axis=1) - np.sum(points, axis=1))[free]
+
+  def hessian(x):
+    s = sigma(x)
+    w = games * s * (1 - s)
+    return (np.diag(w.sum(axis=1)) - w)[np.ix_(free, free)]
+
+  result = optimize.root(gradient, np.zeros(n - 1), jac=hessian, method="lm")
+  # A millionth of a point per game leaves every rating within 1e-5 Elo of the optimum.
+  if not result.success or np.max(np.abs(gradient(result.x)), initial=0) > 1e-6 * max(1, games.max()):
+    raise RuntimeError(f"the rating fit did not converge: {result.message}")
+  theta = np.zeros(n)
+  theta[free] = result.x
+  return theta, hessian(result.x)
+
+
+def _los(difference: float, variance: float) -> float:
+  """P(true difference > 0) for an estimate with this difference and variance."""
+  if variance <= 0:
+    return 1.0 if difference > 0 else 0.0 if difference < 0 else 0.5
+  return statistics.NormalDist().cdf(difference / math.sqrt(variance))

@@ -1,0 +1,162 @@
+"""Ratings by maximum likelihood, against numbers worked out by hand."""
+
+import math
+
+import numpy as np
+import pytest
+
+from evaluation import ratings
+
+NATS = 400 / math.log(10)  # Elo per natural log-odds unit
+Z = 1.959963984540054      # 97.5% normal quantile
+
+
+def _expected_score(elo):
+  return 1 / (1 + 10**(-elo / 400))
+
+
+def _games(first, second, wins=0, losses=0, draws=0):
+  return [(first, second, 1.0)] * wins + [(first, second, 0.0)] * losses + [(first, second, 0.5)] * draws
+
+
+def _tournament(rng, elos, games_per_pair, draw_share):
+  """A round robin of agents p0, p1, ... of these Elos, shuffled.
+
+  A draw takes `draw_share` of the weaker side's expected score from each side's chances.
+  """
+  names = [f"p{i}" for i in range(len(elos))]
+  results = []
+  for i in range(len(elos)):
+    for j in range(i + 1, len(elos)):
+      p = _expected_score(elos[i] - elos[j])
+      d = draw_share * 2 * min(p, 1 - p)
+      w, dr, l = rng.multinomial(games_per_pair, [p - d / 2, d, 1 - p - d / 2])
+      results += _games(names[i], names[j], w, l, dr)
+  rng.shuffle(results)
+  return names, [tuple(r) for r in results]
+
+
+# ----------------------------------------------------------------------------
+# fit
+
+
+def test_two_agents_three_wins_one_loss():
+  # ML: the expected score equals the actual one, 3/4, so elo = 400 log10(3) = 190.85.
+  # Information in log-odds: games * p (1 - p) = 4 * 3/4 * 1/4 = 3/4, so sd = sqrt(4/3) nats = 200.59 Elo.
+  results = _games("A", "B", wins=3, losses=1)
+  table = ratings.fit(results, anchor="B")
+  a, b = table
+  sd = math.sqrt(4 / 3) * NATS
+  assert a.agent == "A" and a.elo == pytest.approx(190.8485, abs=1e-4)
+  assert a.elo == pytest.approx(400 * math.log10(3), abs=1e-7)
+  assert sd == pytest.approx(200.59, abs=0.01)
+  assert (a.ci_low, a.ci_high) == pytest.approx((a.elo - Z * sd, a.elo + Z * sd), abs=1e-6)
+  assert a.ci_high - a.elo == pytest.approx(393.15, abs=0.01)
+  assert (b.agent, b.elo, b.ci_low, b.ci_high) == ("B", 0.0, 0.0, 0.0)  # The anchor is fixed.
+  assert (a.games, a.score, a.draws, b.games, b.score, b.draws) == (4, 3.0, 0, 4, 1.0, 0)
+  # LOS = Phi(190.85 / 200.59) = Phi(0.9514).
+  assert a.los_next == pytest.approx(0.82931, abs=1e-5)
+  assert b.los_next is None
+
+
+def test_draws_count_as_half_a_win_and_half_a_loss():
+  # 2 wins and 2 draws are 3 points of 4, as 3 wins and a loss: the same rating and interval.
+  plain = ratings.fit(_games("A", "B", wins=3, losses=1), anchor="B")[0]
+  drawn = ratings.fit(_games("A", "B", wins=2, draws=2), anchor="B")[0]
+  assert (drawn.elo, drawn.ci_low, drawn.ci_high) == pytest.approx((plain.elo, plain.ci_low, plain.ci_high))
+  assert (drawn.games, drawn.score, drawn.draws) == (4, 3.0, 2)
+
+
+def test_the_first_agent_is_the_anchor_by_default_and_anchor_elo_shifts_everyone():
+  results = _games("B", "A", wins=1, losses=3)
+  by_default = ratings.fit(results)
+  assert [(r.agent, round(r.elo, 4)) for r in by_default] == [("A", 190.8485), ("B", 0.0)]
+  shifted = ratings.fit(results, anchor="A", anchor_elo=1000.0)
+  assert [(r.agent, round(r.elo, 4)) for r in shifted] == [("A", 1000.0), ("B", 809.1515)]
+  assert shifted[1].ci_high - shifted[1].elo == pytest.approx(Z * math.sqrt(4 / 3) * NATS)
+
+
+def test_a_cycle_gives_equal_ratings_and_the_covariance_of_the_inverse_hessian():
+  # A beat B, B beat C, C beat A: all ratings 0. Each pair has w = 1 * 1/2 * 1/2 = 1/4, and with A
+  # fixed the information of (B, C) is [[1/2, -1/4], [-1/4, 1/2]], whose inverse is [[8/3, 4/3], [4/3, 8/3]].
+  fitted = ratings.fit_with_covariance(
+      _games("A", "B", wins=1) + _games("B", "C", wins=1) + _games("C", "A", wins=1))
+  assert fitted.agents == ("A", "B", "C") and fitted.anchor == "A" and not fitted.regularised
+  np.testing.assert_allclose(fitted.covariance / NATS**2, [[0, 0, 0], [0, 8 / 3, 4 / 3], [0, 4 / 3, 8 / 3]],
+                             atol=1e-9)
+  assert [r.elo for r in fitted.ratings] == pytest.approx([0, 0, 0], abs=1e-9)
+  assert [r.agent for r in fitted.ratings] == ["A", "B", "C"]  # Ties keep the order of first appearance.
+  b = fitted.ratings[1]
+  assert b.ci_high == pytest.approx(Z * math.sqrt(8 / 3) * NATS) == pytest.approx(556.00, abs=0.01)
+  assert [r.los_next for r in fitted.ratings] == [0.5, 0.5, None]
+  assert fitted.los("B", "C") == 0.5
+
+
+def test_a_perfect_record_is_regularised_with_one_virtual_draw_against_the_anchor():
+  # 3-0 has no finite ML rating. With one virtual draw the record is 3.5 of 4: p = 7/8, elo = 400 log10(7),
+  # information 4 * 7/8 * 1/8 = 7/16. The table still counts the 3 real games.
+  fitted = ratings.fit_with_covariance(_games("A", "B", wins=3), anchor="B")
+  a, b = fitted.ratings
+  assert fitted.regularised
+  assert a.elo == pytest.approx(400 * math.log10(7)) == pytest.approx(338.04, abs=0.01)
+  assert a.ci_high - a.elo == pytest.approx(Z * math.sqrt(16 / 7) * NATS)
+  assert (a.games, a.score, a.draws, b.games, b.score) == (3, 3.0, 0, 3, 0.0)
+
+
+def test_every_rating_is_finite_when_one_agent_lost_every_game():
+  # "rnd" lost all its games, the others played each other too: the ratings stay finite.
+  rng = np.random.default_rng(3)
+  _, results = _tournament(rng, [0.0, 100.0, -50.0], 50, draw_share=0.2)
+  results += _games("p0", "rnd", wins=20) + _games("rnd", "p1", losses=20)
+  fitted = ratings.fit_with_covariance(results, anchor="p0")
+  assert fitted.regularised
+  assert [r.agent for r in fitted.ratings][-1] == "rnd"
+  assert all(math.isfinite(v) for r in fitted.ratings for v in (r.elo, r.ci_low, r.ci_high))
+  assert fitted.ratings[-1].elo < -400
+
+
+def test_fit_recovers_known_ratings_within_their_intervals():
+  true = {"p0": 0.0, "p1": 150.0, "p2": -120.0, "p3": 320.0, "p4": -400.0}
+  rng = np.random.default_rng(0)
+  names, results = _tournament(rng, list(true.values()), 400, draw_share=0.3)
+  table = ratings.fit(results, anchor="p0")
+  assert [r.agent for r in table] == ["p3", "p1", "p0", "p2", "p4"]
+  for r in table:
+    assert r.ci_low <= true[r.agent] <= r.ci_high, r
+    assert r.games == 1600 and r.draws > 0
+  # Neighbours are 120-170 Elo apart with intervals of about +/- 35: each one is surely above the next.
+  assert all(r.los_next > 0.999 for r in table[:-1])
+  assert sum(r.score for r in table) == len(results)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("draw_share, low, high", [
+    (0.0, 0.935, 0.960),  # No draws: the Wald interval covers about 95% (measured 95.1%).
+    (0.3, 0.950, 0.985),  # Draws vary less than half points assume: wider than needed (measured 97.6%).
+])
+def test_intervals_cover_the_true_ratings_about_95_percent_of_the_time(draw_share, low, high):
+  elos = [0.0, 60.0, -80.0, 150.0, -250.0]
+  rng = np.random.default_rng(1)
+  hits = total = 0
+  for _ in range(4000):
+    names, results = _tournament(rng, elos, 100, draw_share)
+    for r in ratings.fit(results, anchor="p0"):
+      if r.agent != "p0":  # The anchor's interval is its fixed value.
+        hits += r.ci_low <= elos[names.index(r.agent)] <= r.ci_high
+        total += 1
+  assert low <= hits / total <= high
+
+
+@pytest.mark.parametrize("results, message", [
+    ([("A", "B", 0.3)], "a score is 1, 0.5 or 0"),
+    ([("A", "A", 1.0)], "against itself"),
+])
+def test_fit_rejects_bad_games(results, message):
+  with pytest.raises(ValueError, match=message):
+    ratings.fit(results)
+
+
+def test_fit_of_no_games_is_empty_and_an_anchor_must_have_played():
+  assert ratings.fit([]) == []
+  with pytest.raises(ValueError, match="'C' played no game"):
+    ratings.fit(_games("A", "B", wins=1, losses=1), anchor="C")
