@@ -1,8 +1,12 @@
-"""Elo ratings of many agents, fitted to all games of a tournament at once.
+"""Elo ratings fitted to all games at once, and cutechess-style match statistics.
 
-`fit(results)` gives Bradley-Terry ratings on the Elo scale by maximum
-likelihood over every game, with 95% intervals and the likelihood of
-superiority (LOS) between neighbours in the table; the tournament runner calls it.
+Two pure tools that the match and tournament runners call:
+
+- `fit(results)`: Bradley-Terry ratings on the Elo scale by maximum
+  likelihood over every game of a tournament, with 95% intervals and the
+  likelihood of superiority (LOS) between neighbours in the table.
+- `match_summary(wins, losses, draws)`: the line cutechess-cli prints after a
+  two-agent match, `Elo difference: 12.0 +/- 7.9, LOS: 99.9 %, DrawRatio: 53.2 %`.
 
 All Elo here is logistic Elo: a difference of D points means an expected
 score of 1 / (1 + 10^(-D/400)).
@@ -232,3 +236,91 @@ def _los(difference: float, variance: float) -> float:
   if variance <= 0:
     return 1.0 if difference > 0 else 0.0 if difference < 0 else 0.5
   return statistics.NormalDist().cdf(difference / math.sqrt(variance))
+
+
+# ----------------------------------------------------------------------------
+# One match of two agents, as cutechess-cli reports it.
+
+# cutechess computes its interval's normal quantile with an approximation of
+# the inverse error function (Winitzki's; `Elo::erfInv` in
+# projects/lib/src/elo.cpp): 1.95716 where the exact quantile is 1.95996. The
+# same constant here makes every line match cutechess's digit for digit.
+def _cutechess_phi_inv(p: float) -> float:
+  x = 2 * p - 1
+  a = 8 * (math.pi - 3) / (3 * math.pi * (4 - math.pi))
+  y = math.log(1 - x * x)
+  z = 2 / (math.pi * a) + y / 2
+  return math.copysign(math.sqrt(math.sqrt(z * z - y / a) - z), x) * math.sqrt(2)
+
+
+_CUTECHESS_Z975 = _cutechess_phi_inv(0.975)
+
+
+@dataclasses.dataclass(frozen=True)
+class MatchSummary:
+  """The statistics of one match, from the first agent's side; `str()` is cutechess's line.
+
+  `elo` is the Elo difference the mean score implies, `error` the half-width
+  of its 95% interval, `los` the likelihood of superiority and `draw_ratio`
+  the share of draws, the last two as fractions. All wins give elo inf and all
+  losses -inf, with error nan (no interval exists); no games give nan
+  throughout. Formatting follows cutechess, so those print as `inf` and `nan`.
+  """
+  wins: int
+  losses: int
+  draws: int
+  elo: float
+  error: float
+  los: float
+  draw_ratio: float
+
+  @property
+  def games(self) -> int:
+    return self.wins + self.losses + self.draws
+
+  def __str__(self) -> str:
+    return (f"Elo difference: {self.elo:.1f} +/- {self.error:.1f}, LOS: {100 * self.los:.1f} %, "
+            f"DrawRatio: {100 * self.draw_ratio:.1f} %")
+
+
+def match_summary(wins: int, losses: int, draws: int) -> MatchSummary:
+  """cutechess-cli's statistics of a match of `wins`, `losses` and `draws` (the first agent's).
+
+  Followed from cutechess's projects/lib/src/elo.cpp (`Elo::Elo`,
+  `Elo::diff`, `Elo::errorMargin`, `Elo::LOS`):
+
+  - mu = (wins + draws/2) / n is the mean score, and the Elo difference
+    -400 log10(1/mu - 1);
+  - sd = sqrt(w (1 - mu)^2 + l mu^2 + d (1/2 - mu)^2) / sqrt(n), with w, l, d
+    the shares of wins, losses and draws: the standard error of the mean of a
+    trinomial per-game score;
+  - error = (Elo(mu + z sd) - Elo(mu - z sd)) / 2, z the 97.5% normal quantile
+    as cutechess approximates it (1.95716); nan where mu +/- z sd leaves
+    [0, 1], as in cutechess;
+  - LOS = 1/2 (1 + erf((wins - losses) / sqrt(2 (wins + losses)))); 1/2 when
+    no game was decisive (cutechess prints nan there).
+  """
+  if min(wins, losses, draws) < 0:
+    raise ValueError(f"a match's counts cannot be negative: {wins}, {losses}, {draws}")
+  n = wins + losses + draws
+  if n == 0:
+    nan = math.nan
+    return MatchSummary(wins, losses, draws, elo=nan, error=nan, los=nan, draw_ratio=nan)
+  w, l, d = wins / n, losses / n, draws / n
+  mu = w + d / 2
+  sd = math.sqrt(w * (1 - mu)**2 + l * mu**2 + d * (0.5 - mu)**2) / math.sqrt(n)
+  error = (_score_to_elo(mu + _CUTECHESS_Z975 * sd) - _score_to_elo(mu - _CUTECHESS_Z975 * sd)) / 2
+  decisive = wins + losses
+  los = 0.5 * (1 + math.erf((wins - losses) / math.sqrt(2 * decisive))) if decisive else 0.5
+  return MatchSummary(wins, losses, draws, elo=_score_to_elo(mu), error=error, los=los, draw_ratio=d)
+
+
+def _score_to_elo(p: float) -> float:
+  """The logistic Elo difference of an expected score: +/-inf at 1 and 0, nan outside [0, 1]."""
+  if not 0 <= p <= 1:
+    return math.nan
+  if p == 1:
+    return math.inf
+  if p == 0:
+    return -math.inf
+  return -400 * math.log10(1 / p - 1) + 0.0  # + 0.0 turns -0.0 into 0.0.

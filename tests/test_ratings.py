@@ -1,4 +1,4 @@
-"""Ratings by maximum likelihood, against numbers worked out by hand."""
+"""Ratings by maximum likelihood and cutechess's match line, against numbers worked out by hand."""
 
 import math
 
@@ -160,3 +160,50 @@ def test_fit_of_no_games_is_empty_and_an_anchor_must_have_played():
   assert ratings.fit([]) == []
   with pytest.raises(ValueError, match="'C' played no game"):
     ratings.fit(_games("A", "B", wins=1, losses=1), anchor="C")
+
+
+# ----------------------------------------------------------------------------
+# match_summary
+
+
+def test_match_summary_by_hand():
+  # 6 wins, 2 losses, 2 draws: mu = 0.7, elo = 400 log10(7/3) = 147.19;
+  # sd = sqrt(0.6 * 0.3^2 + 0.2 * 0.7^2 + 0.2 * 0.2^2) / sqrt(10) = 0.4 / sqrt(10);
+  # LOS = (1 + erf(4 / sqrt(16))) / 2 = (1 + erf(1)) / 2 = 0.92135.
+  got = ratings.match_summary(6, 2, 2)
+  z = 1.9571617  # cutechess's approximate 97.5% quantile
+  sd = 0.4 / math.sqrt(10)
+  hi, lo = 0.7 + z * sd, 0.7 - z * sd
+  assert got.elo == pytest.approx(400 * math.log10(7 / 3)) == pytest.approx(147.19, abs=0.01)
+  assert got.error == pytest.approx((400 * math.log10(hi / (1 - hi)) - 400 * math.log10(lo / (1 - lo))) / 2,
+                                    abs=1e-4)
+  assert got.error == pytest.approx(267.97, abs=0.01)
+  assert got.los == pytest.approx((1 + math.erf(1)) / 2) == pytest.approx(0.92135, abs=1e-5)
+  assert (got.draw_ratio, got.games) == (0.2, 10)
+  assert str(got) == "Elo difference: 147.2 +/- 268.0, LOS: 92.1 %, DrawRatio: 20.0 %"
+
+
+@pytest.mark.parametrize("wins, losses, draws, line", [
+    # cutechess issue #543 (cutechess/cutechess), the line printed by cutechess-cli 1.1.
+    (880, 759, 1863, "Elo difference: 12.0 +/- 7.9, LOS: 99.9 %, DrawRatio: 53.2 %"),
+    # cutechess-cli output quoted in mvanthoor/rustic-book, src/progress/sprt_results.md.
+    (869, 646, 357, "Elo difference: 41.6 +/- 14.2, LOS: 100.0 %, DrawRatio: 19.1 %"),
+    (409, 197, 133, "Elo difference: 102.5 +/- 23.5, LOS: 100.0 %, DrawRatio: 18.0 %"),
+    # cutechess-cli output quoted in PS-Wizard/OopsMate, archive/data/results/v16_lazysmp.md. The exact
+    # quantile 1.95996 would print 62.5 and 31.9: these two pin cutechess's approximate 1.95716.
+    (45, 37, 18, "Elo difference: 27.9 +/- 62.4, LOS: 81.2 %, DrawRatio: 18.0 %"),
+    (99, 97, 104, "Elo difference: 2.3 +/- 31.8, LOS: 55.7 %, DrawRatio: 34.7 %"),
+])
+def test_match_summary_prints_cutechess_lines_digit_for_digit(wins, losses, draws, line):
+  assert str(ratings.match_summary(wins, losses, draws)) == line
+
+
+@pytest.mark.parametrize("wins, losses, draws, line", [
+    # LOS = (1 + erf(5 / sqrt(10))) / 2 = 0.98733; no interval exists around a score of 1.
+    (5, 0, 0, "Elo difference: inf +/- nan, LOS: 98.7 %, DrawRatio: 0.0 %"),
+    (0, 5, 0, "Elo difference: -inf +/- nan, LOS: 1.3 %, DrawRatio: 0.0 %"),
+    (0, 0, 0, "Elo difference: nan +/- nan, LOS: nan %, DrawRatio: nan %"),
+    (0, 0, 4, "Elo difference: 0.0 +/- 0.0, LOS: 50.0 %, DrawRatio: 100.0 %"),
+])
+def test_match_summary_edge_cases_print_instead_of_crashing(wins, losses, draws, line):
+  assert str(ratings.match_summary(wins, losses, draws)) == line
