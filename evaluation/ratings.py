@@ -1,12 +1,15 @@
-"""Elo ratings fitted to all games at once, and cutechess-style match statistics.
+"""Elo ratings fitted to all games at once, cutechess-style match statistics, and the SPRT.
 
-Two pure tools that the match and tournament runners call:
+Three pure tools that the match and tournament runners call:
 
 - `fit(results)`: Bradley-Terry ratings on the Elo scale by maximum
   likelihood over every game of a tournament, with 95% intervals and the
   likelihood of superiority (LOS) between neighbours in the table.
 - `match_summary(wins, losses, draws)`: the line cutechess-cli prints after a
   two-agent match, `Elo difference: 12.0 +/- 7.9, LOS: 99.9 %, DrawRatio: 53.2 %`.
+- `Sprt(elo0, elo1)`: the sequential probability ratio test that stops a match
+  as soon as the games decide between "at most elo0 better" (H0) and "at least
+  elo1 better" (H1); `parse_sprt` reads its `ELO0,ELO1[,ALPHA,BETA]` flag.
 
 All Elo here is logistic Elo: a difference of D points means an expected
 score of 1 / (1 + 10^(-D/400)).
@@ -17,11 +20,13 @@ from __future__ import annotations
 import dataclasses
 import math
 import statistics
-from typing import Iterable
+from typing import Iterable, Literal
 
 import numpy as np
 from scipy import optimize, sparse, special
 from scipy.sparse import csgraph
+
+from core.errors import UserError
 
 ELO_PER_NAT = 400 / math.log(10)  # Elo points per unit of natural log-odds: 173.72
 _Z95 = statistics.NormalDist().inv_cdf(0.975)  # 1.959964
@@ -324,3 +329,127 @@ def _score_to_elo(p: float) -> float:
   if p == 0:
     return -math.inf
   return -400 * math.log10(1 / p - 1) + 0.0  # + 0.0 turns -0.0 into 0.0.
+
+
+# ----------------------------------------------------------------------------
+# The sequential probability ratio test.
+
+
+@dataclasses.dataclass(frozen=True)
+class Sprt:
+  """A sequential test of H0 "elo <= elo0" against H1 "elo >= elo1", in logistic Elo.
+
+  `alpha` is the chance of accepting H1 when H0 holds, `beta` that of
+  accepting H0 when H1 holds. Play goes on while `lower < llr < upper`
+  (Wald's bounds, as cutechess sets them in projects/lib/src/sprt.cpp).
+  """
+  elo0: float
+  elo1: float
+  alpha: float = 0.05
+  beta: float = 0.05
+
+  def __post_init__(self):
+    if not all(math.isfinite(x) for x in (self.elo0, self.elo1, self.alpha, self.beta)):
+      raise ValueError("elo0, elo1, alpha and beta must be finite numbers")
+    if not self.elo0 < self.elo1:
+      raise ValueError(f"elo0 must be below elo1, got {self.elo0:g} and {self.elo1:g}")
+    if not (0 < self.alpha < 1 and 0 < self.beta < 1 and self.alpha + self.beta < 1):
+      raise ValueError(f"alpha and beta must lie in (0, 1) with alpha + beta < 1, "
+                       f"got {self.alpha:g} and {self.beta:g}")
+
+  @property
+  def lower(self) -> float:
+    """log(beta / (1 - alpha)): below it, H0 is accepted."""
+    return math.log(self.beta / (1 - self.alpha))
+
+  @property
+  def upper(self) -> float:
+    """log((1 - beta) / alpha): above it, H1 is accepted."""
+    return math.log((1 - self.beta) / self.alpha)
+
+  def llr(self, wins: int, losses: int, draws: int) -> float:
+    """The generalised log-likelihood ratio of H1 against H0 after these games.
+
+    As fishtest computes it for logistic Elo (`LLR_logistic` in
+    server/fishtest/stats/LLRcalc.py, after Van den Bergh's
+    support_MLE_multinomial.pdf): the per-game score is trinomial on
+    {0, 1/2, 1}; under each hypothesis the trinomial is the maximum-likelihood
+    one whose expected score is 1 / (1 + 10^(-elo/400)), found from the
+    secular equation; the LLR is the sum over games of log p1 / p0. A count of
+    zero is replaced by 0.001 first, as fishtest does, so the test also runs
+    on games without draws (Go). cutechess 1.2 instead converts the bounds to
+    BayesElo with a draw rate estimated from the games and waits for at least
+    one win, loss and draw; the two agree to about 0.01 on long matches.
+    """
+    if wins + losses + draws == 0:
+      return 0.0
+    counts = np.array([losses, draws, wins], float)
+    counts[counts == 0] = 1e-3
+    n = counts.sum()
+    observed = counts / n
+    p0 = _mle_with_expected_score(observed, _elo_to_score(self.elo0))
+    p1 = _mle_with_expected_score(observed, _elo_to_score(self.elo1))
+    return float(n * np.sum(observed * (np.log(p1) - np.log(p0))))
+
+  def decide(self, wins: int, losses: int, draws: int) -> Literal["H1", "H0"] | None:
+    """"H1" once the LLR is above `upper`, "H0" once below `lower`, else None: play on."""
+    return self._verdict(self.llr(wins, losses, draws))
+
+  def describe(self, wins: int, losses: int, draws: int) -> str:
+    """cutechess's SPRT line: `SPRT: llr 2.95 (100.1%), lbound -2.94, ubound 2.94 - H1 was accepted`.
+
+    The percentage is llr / upper, and numbers have three significant digits,
+    as in cutechess's projects/lib/src/tournament.cpp.
+    """
+    llr = self.llr(wins, losses, draws) + 0.0  # + 0.0 turns -0.0 into 0.0.
+    line = (f"SPRT: llr {llr:.3g} ({llr / self.upper * 100:.1f}%), "
+            f"lbound {self.lower:.3g}, ubound {self.upper:.3g}")
+    verdict = self._verdict(llr)
+    return line + (f" - {verdict} was accepted" if verdict else "")
+
+  def _verdict(self, llr: float) -> Literal["H1", "H0"] | None:
+    return "H1" if llr > self.upper else "H0" if llr < self.lower else None
+
+
+def _elo_to_score(elo: float) -> float:
+  return 1 / (1 + 10**(-elo / 400))
+
+
+def _mle_with_expected_score(observed: np.ndarray, s: float) -> np.ndarray:
+  """The trinomial on scores (0, 1/2, 1) nearest `observed` in likelihood whose mean is `s`.
+
+  Its probabilities are observed_i / (1 + x (a_i - s)), with x the root of
+  the secular equation sum_i observed_i (a_i - s) / (1 + x (a_i - s)) = 0 in
+  the interval where every denominator stays positive; the left side falls
+  from +inf to -inf across it.
+  """
+  b = np.array([0.0, 0.5, 1.0]) - s
+  low, high = -1 / b.max(), -1 / b.min()
+  # Near each end one term, observed_i / (x - end), outweighs the others
+  # (bounded by about 2) once closer than observed_i / 2.
+  margin = 1e-6 * observed.min() * (high - low)
+  x = optimize.brentq(lambda x: np.sum(observed * b / (1 + x * b)), low + margin, high - margin,
+                      xtol=1e-15)
+  return observed / (1 + x * b)
+
+
+def parse_sprt(text: str) -> Sprt:
+  """An `Sprt` from `ELO0,ELO1` or `ELO0,ELO1,ALPHA,BETA` (alpha and beta default to 0.05).
+
+  Raises:
+    UserError: with one line that says what is wrong.
+  """
+  want = "want ELO0,ELO1 or ELO0,ELO1,ALPHA,BETA, e.g. 0,10 or 0,10,0.05,0.05"
+  parts = [part.strip() for part in str(text).split(",")]
+  if len(parts) not in (2, 4):
+    raise UserError(f"--sprt {text!r}: {want}")
+  numbers = []
+  for part in parts:
+    try:
+      numbers.append(float(part))
+    except ValueError:
+      raise UserError(f"--sprt {text!r}: {part!r} is not a number; {want}") from None
+  try:
+    return Sprt(*numbers)
+  except ValueError as error:
+    raise UserError(f"--sprt {text!r}: {error}") from None

@@ -1,10 +1,11 @@
-"""Ratings by maximum likelihood and cutechess's match line, against numbers worked out by hand."""
+"""Ratings by maximum likelihood, cutechess's match line and the SPRT, against numbers worked out by hand."""
 
 import math
 
 import numpy as np
 import pytest
 
+from core.errors import UserError
 from evaluation import ratings
 
 NATS = 400 / math.log(10)  # Elo per natural log-odds unit
@@ -207,3 +208,105 @@ def test_match_summary_prints_cutechess_lines_digit_for_digit(wins, losses, draw
 ])
 def test_match_summary_edge_cases_print_instead_of_crashing(wins, losses, draws, line):
   assert str(ratings.match_summary(wins, losses, draws)) == line
+
+
+# ----------------------------------------------------------------------------
+# Sprt
+
+
+def test_sprt_bounds():
+  sprt = ratings.Sprt(0, 10)
+  assert sprt.lower == pytest.approx(math.log(0.05 / 0.95)) == pytest.approx(-2.944439, abs=1e-6)
+  assert sprt.upper == pytest.approx(math.log(0.95 / 0.05)) == pytest.approx(2.944439, abs=1e-6)
+  assert ratings.Sprt(-3, 1, alpha=0.1, beta=0.2).lower == pytest.approx(math.log(0.2 / 0.9))
+
+
+def test_llr_by_hand():
+  # 2 wins, 1 loss, 1 draw. Under a score s the ML trinomial has draws t, wins s - t/2, losses 1 - s - t/2,
+  # t maximising 2 log(s - t/2) + log t + log(1 - s - t/2):
+  #   s0 = 1/2 (elo0 = 0):             -2/(1 - t) + 1/t - 1/(1 - t) = 0     ->  t = 1/4
+  #   s1 = 0.6 (elo1 = 400 log10 1.5): -2/(1.2 - t) + 1/t - 1/(0.8 - t) = 0 ->  t^2 - 1.2 t + 0.24 = 0
+  t1 = 0.6 - math.sqrt(0.12)
+  win0, draw0, loss0 = 3 / 8, 1 / 4, 3 / 8
+  win1, draw1, loss1 = 0.6 - t1 / 2, t1, 0.4 - t1 / 2
+  expected = 2 * math.log(win1 / win0) + math.log(draw1 / draw0) + math.log(loss1 / loss0)
+  sprt = ratings.Sprt(0, 400 * math.log10(1.5))
+  assert sprt.llr(2, 1, 1) == pytest.approx(expected, abs=1e-10)
+  assert expected == pytest.approx(0.162760, abs=1e-6)
+
+
+def test_llr_without_draws_is_the_binomial_sprt():
+  # Go has no draws: W log(s1/s0) + L log((1-s1)/(1-s0)), up to fishtest's 0.001 virtual draws.
+  s1 = _expected_score(100)
+  expected = 30 * math.log(s1 / 0.5) + 10 * math.log((1 - s1) / 0.5)
+  assert ratings.Sprt(0, 100).llr(30, 10, 0) == pytest.approx(expected, abs=0.01)
+  assert ratings.Sprt(0, 100).decide(30, 10, 0) == "H1"
+
+
+def test_describe_is_cutechess_s_line():
+  sprt = ratings.Sprt(0, 5)
+  # The match of cutechess issue #543. cutechess 1.1 printed "llr 2.95 (100.2%)": it converts the bounds to
+  # BayesElo with the draw rate of the games (its llr is 2.9517); the GSPRT of fishtest gives 2.9472.
+  assert sprt.llr(880, 759, 1863) == pytest.approx(2.947224, abs=1e-6)
+  assert sprt.describe(880, 759, 1863) == \
+      "SPRT: llr 2.95 (100.1%), lbound -2.94, ubound 2.94 - H1 was accepted"
+  assert sprt.describe(0, 0, 0) == "SPRT: llr 0 (0.0%), lbound -2.94, ubound 2.94"
+  assert sprt.decide(0, 0, 0) is None
+  assert ratings.Sprt(0, 10).describe(200, 260, 300).endswith(" - H0 was accepted")
+
+
+def _run_sprt(sprt, rng, elo, draw_ratio, max_games=20_000):
+  """Plays games of true `elo` until the test decides; returns (decision, games)."""
+  p = _expected_score(elo)
+  probabilities = [p - draw_ratio / 2, 1 - p - draw_ratio / 2, draw_ratio]
+  counts = np.zeros(3, int)
+  for games in range(1, max_games + 1):
+    counts[rng.choice(3, p=probabilities)] += 1
+    decision = sprt.decide(*counts)
+    if decision:
+      return decision, games
+  return None, max_games
+
+
+@pytest.mark.parametrize("elo, expected", [(20.0, "H1"), (0.0, "H0")])
+def test_sprt_accepts_the_hypothesis_a_stream_is_drawn_from(elo, expected):
+  decision, games = _run_sprt(ratings.Sprt(0, 20), np.random.default_rng(7), elo, draw_ratio=0.3)
+  assert decision == expected
+  assert 100 < games < 5000
+
+
+@pytest.mark.slow
+def test_sprt_error_rates_stay_near_alpha_and_beta():
+  sprt = ratings.Sprt(0, 40, alpha=0.1, beta=0.1)
+  rng = np.random.default_rng(11)
+  wrong_h1 = sum(_run_sprt(sprt, rng, 0.0, 0.2)[0] == "H1" for _ in range(150))
+  wrong_h0 = sum(_run_sprt(sprt, rng, 40.0, 0.2)[0] == "H0" for _ in range(150))
+  # Wald's bounds keep each error near alpha = beta = 10%, 15 of 150 (measured: 15 and 17); 25 is 3 sd out.
+  assert wrong_h1 <= 25 and wrong_h0 <= 25
+
+
+# ----------------------------------------------------------------------------
+# parse_sprt
+
+
+def test_parse_sprt():
+  assert ratings.parse_sprt("0,10") == ratings.Sprt(0.0, 10.0, 0.05, 0.05)
+  assert ratings.parse_sprt(" -3, 1 ,0.1,0.2") == ratings.Sprt(-3.0, 1.0, 0.1, 0.2)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("", "want ELO0,ELO1 or ELO0,ELO1,ALPHA,BETA"),
+    ("10", "want ELO0,ELO1 or ELO0,ELO1,ALPHA,BETA"),
+    ("0,10,0.05", "want ELO0,ELO1 or ELO0,ELO1,ALPHA,BETA"),
+    ("0,ten", "'ten' is not a number"),
+    ("10,0", "elo0 must be below elo1, got 10 and 0"),
+    ("5,5", "elo0 must be below elo1"),
+    ("0,10,0,0.05", "alpha and beta must lie in (0, 1)"),
+    ("0,10,0.6,0.5", "alpha + beta < 1"),
+    ("nan,10", "must be finite"),
+])
+def test_parse_sprt_errors_are_one_line(text, message):
+  with pytest.raises(UserError) as error:
+    ratings.parse_sprt(text)
+  assert str(error.value).startswith(f"--sprt {text!r}: ")
+  assert message in str(error.value) and "\n" not in str(error.value)
