@@ -187,7 +187,10 @@ class LearnerLoop:
     return True
 
   def stop(self, finished: bool) -> None:
-    """Stops sampling and saves a checkpoint; after a failure or an interruption also the policy, and closes the metrics."""
+    """Stops sampling and saves a checkpoint; after a failure or an interruption also the policy.
+
+    On a failure or an interruption it also closes the metrics (`finish` does otherwise).
+    """
     self._prefetch.close()
     with contextlib.suppress(Exception):
       if self.learner.version() != self._last_ckpt:

@@ -47,6 +47,12 @@ class Agent(abc.ABC):
     """
     return {int(self.step(state)): 1.0}
 
+  def check(self) -> None:
+    """Raises `core.errors.UserError`, in one line, if the agent cannot play (an engine that died or talks nonsense).
+
+    Matches call it once before the first game, so bad input is refused up front rather than forfeited.
+    """
+
   def reset(self) -> None:
     """Forgets what it learned of the game in progress (a new game starts)."""
 

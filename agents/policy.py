@@ -14,6 +14,7 @@ before the network stacks were one) load too.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import pathlib
 from typing import Any, Callable
 
@@ -91,6 +92,12 @@ def make_probs_fn(network: Network, post_process: Any = None) -> Callable[[Any, 
   return jax.jit(probs)
 
 
+@functools.lru_cache(maxsize=16)
+def _probs_fn(network: Network, post_process: PostProcess | None):
+  """`make_probs_fn`, compiled once per network and post-processing (agents of one policy share it)."""
+  return make_probs_fn(network, post_process)
+
+
 class PolicyAgent(base.Agent):
   """Plays a network's policy: samples each move from it (seeded), or batched `probs` for many games.
 
@@ -110,7 +117,7 @@ class PolicyAgent(base.Agent):
     self.game = game
     self.step_count = int(step)
     self.post_process = post_process
-    self._probs_fn = make_probs_fn(network, post_process)
+    self._probs_fn = _probs_fn(network, post_process)
     self._rng = np.random.default_rng(seed)
 
   def probs(self, obs: np.ndarray, legal: np.ndarray) -> np.ndarray:
@@ -169,9 +176,25 @@ def _policy_meta(path: pathlib.Path) -> dict:
 
 
 def load_policy(path: str | pathlib.Path, seed: int = 0, post_process: bool | None = None) -> PolicyAgent:
-  """The agent of an exported policy file; `post_process` None follows the file. UserError if it is none."""
+  """The agent of an exported policy file; `post_process` None follows the file. UserError if it is none.
+
+  The network, parameters and compiled policy are read once per file (and its modification time) and
+  shared by every agent loaded from it, so a match can make a fresh, freshly seeded agent per game.
+  """
   path = pathlib.Path(path)
   meta = _policy_meta(path)
+  network, params, pp = _load_policy(str(path.resolve()), path.stat().st_mtime_ns)
+  if post_process is False:
+    pp = None
+  elif post_process and pp is None:
+    pp = PostProcess()
+  return PolicyAgent(network, params, meta["game"], meta.get("step", 0), pp, seed)
+
+
+@functools.lru_cache(maxsize=16)
+def _load_policy(path: str, mtime_ns: int) -> tuple[Network, Any, PostProcess | None]:
+  del mtime_ns  # A new file at the same path is another key.
+  meta = _policy_meta(pathlib.Path(path))
   if meta.get("format") == FORMAT:
     network_cfg = network_config_from_dict(meta["network"])
     pp = None if meta.get("post_process") is None else PostProcess(**meta["post_process"])
@@ -179,14 +202,10 @@ def load_policy(path: str | pathlib.Path, seed: int = 0, post_process: bool | No
     network_cfg = network_config_from_dict(meta)
     ft = meta["finetune"]
     pp = PostProcess(ft["threshold"], ft["discretization"]) if ft.get("at_eval") else None
-  if post_process is False:
-    pp = None
-  elif post_process and pp is None:
-    pp = PostProcess()
   game = openspiel_io.load_game(meta["game"])
   network = for_game(network_cfg, game)
   params, _ = checkpoint.load(path, _template(network, game))
-  return PolicyAgent(network, params, meta["game"], meta.get("step", 0), pp, seed)
+  return network, params, pp
 
 
 def trained_game(path: str | pathlib.Path, run: bool = False) -> str:

@@ -139,15 +139,23 @@ def trained_game(spec: str | AgentSpec) -> str | None:
   return policy.trained_game(spec.arg, run=spec.kind == "run")
 
 
+def _mixed(text: str, spec_seed: str | None, seed: int) -> int:
+  """`seed`, or with a seed in the spec both together: `random:1` and `random:2` differ, and each differs per game."""
+  if spec_seed is None or spec_seed == "":
+    return seed
+  import numpy as np
+  return int(np.random.SeedSequence([_int(text, "seed", spec_seed, 0) % 2**32, seed % 2**32]).generate_state(1)[0])
+
+
 def make_agent(spec: str | AgentSpec, game: pyspiel.Game, seed: int = 0) -> base.Agent:
-  """The agent `spec` names, playing `game`; `seed` seeds it unless the spec gives a seed.
+  """The agent `spec` names, playing `game`, seeded by `seed` and the spec's own seed where it gives one.
 
   Raises:
     UserError: with one line, for a bad spec, a missing or wrong file, a game the agent cannot play.
   """
   spec = parse_spec(spec) if isinstance(spec, str) else spec
   if spec.kind == "random":
-    seed = _int(spec.text, "seed", spec.arg, seed)
+    seed = _mixed(spec.text, spec.arg, seed)
     if _is_go(game):
       from agents.go_baselines import RandomGoAgent
       return RandomGoAgent(seed)
@@ -156,7 +164,7 @@ def make_agent(spec: str | AgentSpec, game: pyspiel.Game, seed: int = 0) -> base
     if not _is_go(game):
       raise UserError(f"agent '{spec}': {game.get_type().short_name} has no built-in player; Go has one")
     from agents.go_baselines import HeuristicGoAgent
-    return HeuristicGoAgent(_int(spec.text, "seed", spec.arg, seed))
+    return HeuristicGoAgent(_mixed(spec.text, spec.arg, seed))
   if spec.kind in ("policy", "run"):
     from agents import policy
     agent = policy.load_policy(spec.arg, seed) if spec.kind == "policy" else policy.load_run(spec.arg, seed)

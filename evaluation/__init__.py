@@ -1,1 +1,1 @@
-"""Floor 4: NashConv, win rates against a random player, training-time evaluation and curves."""
+"""Floor 4: matches, tournaments and ratings; NashConv, win rates against random, training-time evaluation, curves."""

@@ -20,8 +20,10 @@ def stratago(tmp_path):
   HOME points at a temporary folder, so Ray's auth token and any caches stay out
   of the real home.
   """
-  env = dict(os.environ, HOME=str(tmp_path / "home"))
-  def run(*args, timeout=120, input=None):
+  base_env = dict(os.environ, HOME=str(tmp_path / "home"))
+
+  def run(*args, timeout=120, input=None, env=None):
+    """`env` adds variables (e.g. PYTHONPATH for a `py:` agent's module) to the command's environment."""
     return subprocess.run([str(STRATAGO), *map(str, args)], capture_output=True, text=True,
-                          timeout=timeout, env=env, cwd=tmp_path, input=input)
+                          timeout=timeout, env=dict(base_env, **(env or {})), cwd=tmp_path, input=input)
   return run

@@ -53,6 +53,12 @@ class GtpAgent(base.Agent):
       self.engine.send(f"play {'bw'[i % 2]} {go.action_to_gtp(history[i], size)}")
       self._sent.append(history[i])
 
+  def check(self) -> None:
+    """The engine must answer `protocol_version` with 2 (GTP errors are one-line UserErrors)."""
+    version = self.engine.send("protocol_version")
+    if version.strip() != "2":
+      raise GtpError(f"{self.engine.name} does not speak GTP version 2: 'protocol_version' answered {version[:60]!r}")
+
   def reset(self) -> None:
     self.resigned = False
 

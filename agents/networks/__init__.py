@@ -1,4 +1,4 @@
-"""Policy/value networks: LM backbones (Gemma, Griffin, MoE), ResNet and MLP baselines, encoders and heads."""
+"""Policy/value networks: LM backbones (Gemma, Griffin, MoE), ResNet and MLP baselines, encoders, heads."""
 
 from agents.networks.config import (AttentionConfig, AttentionImpl, AttentionKind, Backbone, BlockKind, DType,
                                     EncoderConfig, GriffinConfig, HeadConfig, MoeConfig, MoeDispatch,
@@ -11,6 +11,7 @@ from agents.networks.heads import masked_log_softmax
 __all__ = [
     "AttentionConfig", "AttentionImpl", "AttentionKind", "Backbone", "BlockKind", "DType", "EncoderConfig",
     "GameSpec", "GriffinConfig", "GriffinState", "HeadConfig", "LayerCount", "ModelCount", "MoeConfig",
-    "MoeDispatch", "Network", "NetworkConfig", "NetworkOutput", "PolicyHead", "Preset", "count", "for_game", "make_network",
+    "MoeDispatch", "Network", "NetworkConfig", "NetworkOutput", "PolicyHead", "Preset", "count", "for_game",
+    "make_network",
     "masked_log_softmax", "spec_from_game",
 ]
