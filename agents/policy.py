@@ -41,6 +41,10 @@ class PostProcess:
   threshold: float = 0.03
   discretization: int = 32
 
+  def describe(self) -> str:
+    """In words, e.g. 'threshold 0.1, discretisation none'."""
+    return f"threshold {self.threshold}, discretisation {self.discretization or 'none'}"
+
 
 def threshold_policy(policy: jax.Array, legal: jax.Array, threshold: float) -> jax.Array:
   """Drops actions below `threshold` and renormalises (unchanged if all are below it)."""
