@@ -9,6 +9,8 @@
                        and action_probabilities(state)
   gtp:COMMAND          any GTP engine, started with COMMAND (Go)
   gnugo[:LEVEL]        GNU Go at LEVEL 0-10 (default 1) (Go)
+  ucc:COMMAND          a bot of the 2012 UCC Stratego competition's protocol,
+                       started with COMMAND (classic Stratego; `agents.ucc`)
 
   agent = make_agent("policy:runs/go9/policy.npz", pyspiel.load_game("go(board_size=9)"), seed=0)
 
@@ -31,8 +33,8 @@ if TYPE_CHECKING:  # imported where used, so that parsing a spec stays light (th
   import pyspiel
 
 GRAMMAR = ("random[:SEED], heuristic[:SEED], policy:PATH, run:RUN_DIR, py:MODULE:CALLABLE, "
-           "gtp:COMMAND or gnugo[:LEVEL]")
-KINDS = ("random", "heuristic", "policy", "run", "py", "gtp", "gnugo")
+           "gtp:COMMAND, gnugo[:LEVEL] or ucc:COMMAND")
+KINDS = ("random", "heuristic", "policy", "run", "py", "gtp", "gnugo", "ucc")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,7 +76,7 @@ def parse_spec(text: str) -> AgentSpec:
     if not module or not fn:
       raise UserError(f"agent '{text}': expected py:MODULE:CALLABLE, e.g. py:my_agents:make")
   elif not arg:
-    what = {"policy": "policy:PATH", "run": "run:RUN_DIR", "gtp": "gtp:COMMAND"}[kind]
+    what = {"policy": "policy:PATH", "run": "run:RUN_DIR", "gtp": "gtp:COMMAND", "ucc": "ucc:COMMAND"}[kind]
     raise UserError(f"agent '{text}': expected {what}")
   return AgentSpec(kind, arg, text)
 
@@ -181,6 +183,10 @@ def make_agent(spec: str | AgentSpec, game: pyspiel.Game, seed: int = 0) -> base
       raise UserError(f"agent '{spec}': {fn_name}(game, seed) returned {type(plugin).__name__}, "
                       f"which has no step(state) method")
     return PluginAgent(plugin)
+  if spec.kind == "ucc":
+    from agents import ucc
+    ucc.check_game(game, who=f"agent '{spec}': UCC bots")
+    return ucc.UccAgent(spec.arg, game)
   if not _is_go(game):
     raise UserError(f"agent '{spec}': GTP engines play Go, not {game.get_type().short_name}")
   from agents.gtp import client, gnugo, opponent

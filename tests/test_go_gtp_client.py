@@ -64,7 +64,7 @@ def test_stratago_gtp_refuses_a_bad_agent_in_one_line():
   assert run.returncode == 2 and run.stdout == ""
   assert run.stderr.strip().splitlines() == [
       "stratago gtp: error: unknown agent 'alphago'; expected random[:SEED], heuristic[:SEED], policy:PATH, "
-      "run:RUN_DIR, py:MODULE:CALLABLE, gtp:COMMAND or gnugo[:LEVEL]"]
+      "run:RUN_DIR, py:MODULE:CALLABLE, gtp:COMMAND, gnugo[:LEVEL] or ucc:COMMAND"]
 
 
 def test_stratago_gtp_survives_bytes_that_are_not_utf8_and_windows_line_ends():

@@ -250,6 +250,22 @@ def deploy_setup(config: RulesConfig, state: State, setup) -> State:
   return _finish(config, _after_deploy(config, state._replace(zhash=_hash(board)), board, placed))
 
 
+def replace_pieces(config: RulesConfig, state: State, board) -> State:
+  """The same game with the pieces of `board` (int[100] codes, Red's frame); flags, history and counters kept.
+
+  For a player that holds stand-ins for the opponent's unseen pieces and
+  corrects them as a referee reports them (a bot in an outside manager that
+  names pieces only when they fight). The position hash and the legal actions
+  are recomputed; the more-squares rule's remembered positions are not.
+  """
+  board = jnp.asarray(board, jnp.int8)
+  turned = board[::-1]
+  turned = jnp.where((turned >= 1) & (turned <= 12), turned + 12,
+                     jnp.where((turned >= 13) & (turned <= 24), turned - 12, turned)).astype(jnp.int8)
+  own = jnp.where(state.player == 1, turned, board)
+  return _finish(config, state._replace(board=own, zhash=_hash(own)))
+
+
 def _deploy(config: RulesConfig, state: State, action) -> State:
   order = jnp.asarray(P.placement_order(config.variant), jnp.int8)
   n = P.num_pieces(config.variant)
@@ -458,3 +474,8 @@ def jit_init_from_board(config: RulesConfig, board) -> State:
 @functools.partial(jax.jit, static_argnums=0)
 def jit_deploy_setup(config: RulesConfig, state: State, setup) -> State:
   return deploy_setup(config, state, setup)
+
+
+@functools.partial(jax.jit, static_argnums=0)
+def jit_replace_pieces(config: RulesConfig, state: State, board) -> State:
+  return replace_pieces(config, state, board)
