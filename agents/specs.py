@@ -191,7 +191,9 @@ def make_agent(spec: str | AgentSpec, game: pyspiel.Game, seed: int = 0) -> base
     raise UserError(f"agent '{spec}': GTP engines play Go, not {game.get_type().short_name}")
   from agents.gtp import client, gnugo, opponent
   if spec.kind == "gnugo":
-    command = gnugo.gnugo_command(gnugo.require_gnugo(), level=_int(spec.text, "level", spec.arg, 1), seed=seed)
+    # The game is scored as it stands, so GNU Go takes dead stones off before it passes.
+    command = gnugo.gnugo_command(gnugo.require_gnugo(), level=_int(spec.text, "level", spec.arg, 1), seed=seed,
+                                  capture_all_dead=True)
   else:
     command = shlex.split(spec.arg)
   return opponent.GtpAgent(client.GtpClient(command), owns_engine=True)

@@ -46,9 +46,10 @@ def run(args: argparse.Namespace) -> int:
                              workers=args.workers, anchor=anchor, seed=args.seed, resume=args.resume,
                              progress=not args.no_progress)
   width = max(len(r.agent) for r in table)
-  print(f"{'agent':<{width}}  {'elo':>7}  {'95% interval':>17}  games  points  draws")
+  print(f"{'agent':<{width}}  {'elo':>7}  {'95% interval':>17}  games  points  draws  LOS over the next")
   for r in table:
+    los = "" if r.los_next is None else f"{100 * r.los_next:5.1f} %"
     print(f"{r.agent:<{width}}  {r.elo:7.1f}  {r.ci_low:7.1f} to {r.ci_high:6.1f}  {r.games:5d}  {r.score:6g}"
-          f"  {r.draws:5d}")
+          f"  {r.draws:5d}  {los}")
   print(f"tournament: {args.out}/ratings.csv, crosstable.csv, report.html, results.jsonl, games/")
   return 0

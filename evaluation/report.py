@@ -145,12 +145,14 @@ def write_report(out_dir: str | pathlib.Path, rows: Sequence[dict[str, Any]], ta
     ends[row["end"]] = ends.get(row["end"], 0) + 1
   cells = "".join(
       f"<tr><td>{html.escape(r.agent)}</td><td>{r.elo:.1f}</td><td>{r.ci_low:.1f} to {r.ci_high:.1f}</td>"
-      f"<td>{r.games}</td><td>{r.score:g}</td><td>{r.draws}</td></tr>" for r in table)
+      f"<td>{r.games}</td><td>{r.score:g}</td><td>{r.draws}</td>"
+      f"<td>{'' if r.los_next is None else f'{100 * r.los_next:.1f}%'}</td></tr>" for r in table)
   end_rows = "".join(f"<tr><td>{html.escape(e)}</td><td>{n}</td></tr>" for e, n in sorted(ends.items()))
   images = "".join(f"<h2>{t}</h2><img alt='{t}' src='data:image/png;base64,{b}'>" for t, b in pictures)
   page = (f"<!doctype html><meta charset='utf-8'><title>Tournament: {html.escape(game)}</title>"
           "<style>body{font-family:sans-serif;margin:2em}td,th{padding:2px 10px;text-align:left}</style>"
           f"<h1>Tournament: {html.escape(game)}</h1><p>{len(rows)} games.</p>"
-          "<table><tr><th>agent</th><th>Elo</th><th>95% interval</th><th>games</th><th>points</th><th>draws</th></tr>"
+          "<table><tr><th>agent</th><th>Elo</th><th>95% interval</th><th>games</th><th>points</th><th>draws</th>"
+          "<th>LOS over the next</th></tr>"
           f"{cells}</table>{images}<h2>How games ended</h2><table>{end_rows}</table>")
   return files.write_atomic(pathlib.Path(out_dir) / "report.html", page)

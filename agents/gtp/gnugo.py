@@ -35,7 +35,7 @@ def require_gnugo(path: str | None = None) -> str:
 
 
 def gnugo_command(path: str, level: int = 1, seed: int | None = None, chinese_rules: bool = True,
-                  positional_superko: bool = True) -> list[str]:
+                  positional_superko: bool = True, capture_all_dead: bool = False) -> list[str]:
   """argv for GNU Go in GTP mode.
 
   Args:
@@ -45,6 +45,10 @@ def gnugo_command(path: str, level: int = 1, seed: int | None = None, chinese_ru
     chinese_rules: area scoring in `final_score`, as OpenSpiel scores.
     positional_superko: forbid moves that repeat a position, which OpenSpiel
       would end as a draw (GNU Go's default forbids only simple ko).
+    capture_all_dead: take every dead stone off before passing. Where the
+      game is scored as it stands (OpenSpiel's Tromp-Taylor area, as matches
+      score it), dead stones left on the board count as alive, and GNU Go's
+      default passes would lose it games it has won.
   """
   argv = [path, "--mode", "gtp", "--level", str(level)]
   if seed is not None:
@@ -53,4 +57,6 @@ def gnugo_command(path: str, level: int = 1, seed: int | None = None, chinese_ru
     argv.append("--chinese-rules")
   if positional_superko:
     argv.append("--positional-superko")
+  if capture_all_dead:
+    argv.append("--capture-all-dead")
   return argv
