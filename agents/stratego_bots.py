@@ -50,6 +50,10 @@ MINER_BONUS = 1.0     # a miner attacking an unmoved piece in the enemy's back t
 ENTRY = 0.3           # an enemy piece next to a free square beside the own flag: this share of a capture
 TIE = 0.05            # moves within this of the best score are equally good
 
+# Observation planes read here (see games/stratego/observation.py).
+_PLANE_OWN, _PLANE_OWN_REVEALED, _PLANE_KNOWN, _PLANE_STILL, _PLANE_MOVED = 0, 12, 14, 26, 27
+_PLANE_UNACCOUNTED, _PLANE_DEPLOYING, _PLANE_NEXT_PIECE = 29, 41, 46
+
 _MOVABLE = np.zeros(13, bool)
 _MOVABLE[P.SPY:P.MARSHAL + 1] = True
 _SQ = np.arange(100)
@@ -100,16 +104,16 @@ class View:
 
   def __init__(self, planes: np.ndarray, history: int):
     planes = np.asarray(planes).reshape(-1, 100)
-    own_types = planes[0:12] > 0
+    own_types = planes[_PLANE_OWN:_PLANE_OWN + 12] > 0
     self.own = np.where(own_types.any(0), own_types.argmax(0) + 1, 0)
-    self.own_revealed = planes[12] > 0
-    known_types = planes[14:26] > 0
+    self.own_revealed = planes[_PLANE_OWN_REVEALED] > 0
+    known_types = planes[_PLANE_KNOWN:_PLANE_KNOWN + 12] > 0
     self.known = np.where(known_types.any(0), known_types.argmax(0) + 1, 0)
-    hidden_still, hidden_moved = planes[26] > 0, planes[27] > 0
+    hidden_still, hidden_moved = planes[_PLANE_STILL] > 0, planes[_PLANE_MOVED] > 0
     self.enemy = (self.known > 0) | hidden_still | hidden_moved
     self.moved = hidden_moved | ((self.known > 0) & _MOVABLE[self.known])
-    self.deploying = planes[41, 0] > 0
-    self.next_piece = int(planes[46:58, 0].argmax()) + 1 if self.deploying else 0
+    self.deploying = planes[_PLANE_DEPLOYING, 0] > 0
+    self.next_piece = int(planes[_PLANE_NEXT_PIECE:_PLANE_NEXT_PIECE + 12, 0].argmax()) + 1 if self.deploying else 0
     self.last_move = None
     for k in range(history):
       base_plane = observation.FIXED_PLANES + observation.HISTORY_PLANES * k
@@ -119,7 +123,7 @@ class View:
     # Belief over the unrevealed pieces: the unaccounted counts by type, where a piece that moved is no bomb
     # or flag, and the movable pieces that have not moved yet share the unmoved squares with bombs and flag.
     counts = np.zeros(13)
-    counts[1:] = np.round(planes[29:41, 0] * 8)
+    counts[1:] = np.round(planes[_PLANE_UNACCOUNTED:_PLANE_UNACCOUNTED + 12, 0] * 8)  # stored as count / 8
     movable = counts * _MOVABLE
     n_movable, n_still, n_moved = movable.sum(), hidden_still.sum(), hidden_moved.sum()
     p_moved = movable / max(n_movable, 1)
