@@ -146,7 +146,7 @@ def _play(game_, agents, rng, max_plies=100_000):
 @pytest.mark.parametrize("bot", BOTS)
 @pytest.mark.parametrize("variant", ["barrage", "classic"])
 def test_plays_whole_games_legally_and_repeats_itself_with_its_seed(bot, variant):
-  g = pyspiel.load_game(f"stratego(variant={variant},deployment=play,max_moves=150)")
+  g = pyspiel.load_game(f"stratego(variant={variant},deployment=play,max_moves=60)")
   runs = []
   for _ in range(2):
     a, b = make_agent(bot, g, seed=4), make_agent("random", g, seed=5)
@@ -172,18 +172,15 @@ def test_setup_puts_the_flag_on_the_back_row_behind_bombs(variant, bombs_by_flag
     assert sum(cells[sq] == P.BOMB for sq in beside) == min(bombs_by_flag, len(beside))
 
 
-def test_tracker_beats_random_and_scout_beats_random_on_barrage():
+def test_tracker_beats_random_on_barrage():
   g = pyspiel.load_game(BARRAGE)
   rng = np.random.default_rng(0)
-  wins = {"heuristic:tracker": 0, "heuristic:scout": 0}
-  for bot in wins:
-    for i in range(20):
-      me = make_agent(bot, g, seed=i)
-      seats = [me, make_agent("random", g, seed=100 + i)][:: 1 if i % 2 == 0 else -1]
-      _, final = _play(g, seats, rng)
-      wins[bot] += final.returns()[i % 2] > 0
-  assert wins["heuristic:tracker"] >= 17
-  assert wins["heuristic:scout"] >= 12
+  wins = 0
+  for i in range(20):
+    seats = [make_agent("heuristic:tracker", g, seed=i), make_agent("random", g, seed=100 + i)]
+    _, final = _play(g, seats[:: 1 if i % 2 == 0 else -1], rng)
+    wins += final.returns()[i % 2] > 0
+  assert wins >= 17  # 98 of 100 in benchmarks/stratego_bots.py; random against random wins about half
 
 
 @pytest.mark.parametrize("text,kind,arg", [
