@@ -12,8 +12,9 @@ and `state.legal_actions()`. The observation holds the player's own pieces, the
 squares of the enemy's, which enemy pieces have moved, the ranks that battles
 (and scouts' long moves) revealed, how many unrevealed enemy pieces of each rank
 are left (known from the starting counts and the battles), and the last few
-public moves. The hidden ranks of enemy pieces are not in it, so the bots cannot
-read them; `tests/test_stratego_bots.py` checks that two positions that differ
+public moves. The hidden ranks of enemy pieces are not in it, and the legal
+moves depend only on where pieces stand and on the moves played, so the bots
+cannot read hidden ranks; `tests/test_stratego_bots.py` checks that two positions that differ
 only in hidden ranks get the same moves. The bots keep no memory between calls:
 a move depends on the observation, the legal actions and the seeded generator.
 
@@ -221,20 +222,28 @@ class ScoutBot(_Bot):
 class TrackerBot(_Bot):
   """Scores each legal move and plays uniformly among those within `TIE` of the best.
 
-  An attack scores its expected material gain under the belief over the target's
-  rank (unmoved pieces may be bombs or the flag, moved ones not), with a bomb
-  costing pieces worth `VALUABLE` or more `RISK` times their value, so they leave
-  unmoved pieces to scouts and miners; plus `INFO` for learning an unknown rank,
-  `MINER_BONUS` for a miner on an unmoved piece in the enemy's back rows, the
-  flag's worth times the chance of stopping a piece next to the own flag, less
-  `REVEAL` for showing the attacker's rank and the danger it faces on the
-  square it takes.
+  Scores are in piece values (`VALUE`: marshal 16 ... scout 2, flag 100). The
+  belief over an unknown enemy piece's rank comes from the unaccounted counts:
+  a piece that moved is none of the bombs or the flag; one that has not moved is
+  a bomb or the flag, or one of the movable pieces that have not moved yet.
 
-  A plain move scores the danger it escapes: the expected loss if an adjacent
-  enemy piece (by its belief) attacks, before minus after; plus `PROGRESS` times
-  the gain in closeness to the most attractive enemy piece (attractiveness: the
-  attack's score if positive, tripled for enemies near the own flag), plus
-  `FORWARD` per rank gained, less `REVERSE` for undoing its own last move.
+  An attack scores its expected material gain under that belief, a bomb costing
+  pieces worth `VALUABLE` or more `RISK` times their value (so they leave
+  unmoved pieces to scouts and miners); plus `INFO` for learning an unknown
+  rank and `MINER_BONUS` for a miner on an unmoved piece in the enemy's back
+  rows; less `REVEAL` for showing the attacker's rank; plus, if it wins, the
+  danger it escapes on its square less the danger on the one it takes.
+
+  A plain move scores that danger escaped (the expected loss if an adjacent
+  enemy piece, by its belief, attacks: before minus after); plus `PROGRESS`
+  times the gain in closeness to the most attractive enemy piece (the attack's
+  score if positive, tripled for enemies within two squares of the own flag),
+  plus `FORWARD` per rank gained, less `REVERSE` for undoing its own last move.
+
+  Every move also scores how much it lowers the danger to the own flag
+  (`_flag_danger`): an enemy piece next to it that can move, an unknown piece
+  in open line with it that may be a scout, or (`ENTRY` times less) a piece that
+  can step next to it; taking such a piece or blocking its way scores.
   """
 
   def _move_probabilities(self, view: View, legal: np.ndarray) -> np.ndarray:
