@@ -1,7 +1,11 @@
 """Agent specs: one string grammar, parsed here, that names a player for every command that takes one.
 
   random[:SEED]        uniform over the legal moves (on Go: moves that fill no own eye)
-  heuristic[:SEED]     the game's built-in player (Go: one-ply captures and ataris)
+  heuristic[:NAME][:SEED]
+                       the game's built-in player: on Go the one-ply captures and
+                       ataris player (no NAME); on Stratego the bot NAME of
+                       `agents.stratego_bots` (scout, tracker; default tracker).
+                       An argument of digits only is a seed: heuristic:7
   policy:PATH          an exported policy (`policy.npz`), any backbone
   run:RUN_DIR          the latest checkpoint of a training run
   py:MODULE:CALLABLE   a plug-in: CALLABLE(game, seed) returns an object with
@@ -32,7 +36,7 @@ from core.errors import UserError
 if TYPE_CHECKING:  # imported where used, so that parsing a spec stays light (the CLI's help)
   import pyspiel
 
-GRAMMAR = ("random[:SEED], heuristic[:SEED], policy:PATH, run:RUN_DIR, py:MODULE:CALLABLE, "
+GRAMMAR = ("random[:SEED], heuristic[:NAME][:SEED], policy:PATH, run:RUN_DIR, py:MODULE:CALLABLE, "
            "gtp:COMMAND, gnugo[:LEVEL] or ucc:COMMAND")
 KINDS = ("random", "heuristic", "policy", "run", "py", "gtp", "gnugo", "ucc")
 
@@ -65,8 +69,10 @@ def parse_spec(text: str) -> AgentSpec:
   if kind not in KINDS:
     raise UserError(f"unknown agent '{text}'; expected {GRAMMAR}")
   arg = arg if sep else None
-  if kind in ("random", "heuristic"):
+  if kind == "random":
     _int(text, "seed", arg, 0)
+  elif kind == "heuristic":
+    _heuristic_arg(text, arg)
   elif kind == "gnugo":
     level = _int(text, "level", arg, 1)
     if not 0 <= level <= 10:
@@ -79,6 +85,16 @@ def parse_spec(text: str) -> AgentSpec:
     what = {"policy": "policy:PATH", "run": "run:RUN_DIR", "gtp": "gtp:COMMAND", "ucc": "ucc:COMMAND"}[kind]
     raise UserError(f"agent '{text}': expected {what}")
   return AgentSpec(kind, arg, text)
+
+
+def _heuristic_arg(spec: str, arg: str | None) -> tuple[str | None, int | None]:
+  """`heuristic`'s argument -> (NAME or None, SEED or None): `7` is a seed, `scout` a name, `scout:3` both."""
+  if arg is None or arg == "" or arg.isdigit():
+    return None, None if not arg else int(arg)
+  name, _, seed = arg.partition(":")
+  if not name.isidentifier():
+    raise UserError(f"agent '{spec}': expected heuristic[:NAME][:SEED], e.g. heuristic:tracker:3")
+  return name, (_int(spec, "seed", seed, 0) if seed else None)
 
 
 class UniformRandomAgent(base.Agent):
@@ -141,7 +157,7 @@ def trained_game(spec: str | AgentSpec) -> str | None:
   return policy.trained_game(spec.arg, run=spec.kind == "run")
 
 
-def _mixed(text: str, spec_seed: str | None, seed: int) -> int:
+def _mixed(text: str, spec_seed: str | int | None, seed: int) -> int:
   """`seed`, or with a seed in the spec both together: `random:1` and `random:2` differ, and each differs per game."""
   if spec_seed is None or spec_seed == "":
     return seed
@@ -163,10 +179,20 @@ def make_agent(spec: str | AgentSpec, game: pyspiel.Game, seed: int = 0) -> base
       return RandomGoAgent(seed)
     return UniformRandomAgent(seed)
   if spec.kind == "heuristic":
-    if not _is_go(game):
-      raise UserError(f"agent '{spec}': {game.get_type().short_name} has no built-in player; Go has one")
-    from agents.go_baselines import HeuristicGoAgent
-    return HeuristicGoAgent(_mixed(spec.text, spec.arg, seed))
+    name, own_seed = _heuristic_arg(spec.text, spec.arg)
+    seed = _mixed(spec.text, own_seed, seed)
+    if _is_go(game):
+      if name is not None:
+        raise UserError(f"agent '{spec}': Go has one built-in player, heuristic[:SEED]; '{name}' is not a seed")
+      from agents.go_baselines import HeuristicGoAgent
+      return HeuristicGoAgent(seed)
+    if game.get_type().short_name == "stratego":
+      from agents import stratego_bots
+      try:
+        return stratego_bots.make_bot(name, game, seed)
+      except UserError as e:
+        raise UserError(f"agent '{spec}': {e}") from None
+    raise UserError(f"agent '{spec}': {game.get_type().short_name} has no built-in player; Go and Stratego have")
   if spec.kind in ("policy", "run"):
     from agents import policy
     agent = policy.load_policy(spec.arg, seed) if spec.kind == "policy" else policy.load_run(spec.arg, seed)

@@ -63,7 +63,7 @@ def test_stratago_gtp_refuses_a_bad_agent_in_one_line():
                        timeout=60)
   assert run.returncode == 2 and run.stdout == ""
   assert run.stderr.strip().splitlines() == [
-      "stratago gtp: error: unknown agent 'alphago'; expected random[:SEED], heuristic[:SEED], policy:PATH, "
+      "stratago gtp: error: unknown agent 'alphago'; expected random[:SEED], heuristic[:NAME][:SEED], policy:PATH, "
       "run:RUN_DIR, py:MODULE:CALLABLE, gtp:COMMAND, gnugo[:LEVEL] or ucc:COMMAND"]
 
 
