@@ -128,15 +128,24 @@ class PolicyAgent(base.Agent):
     """[N, A] probabilities of observations [N, O] (`games.openspiel_io.observe`) with legal masks [N, A]."""
     return np.asarray(self._probs_fn(self.params, np.asarray(obs, np.float32), np.asarray(legal, np.float32)))
 
+  @property
+  def batch_key(self) -> tuple[int, int]:
+    """Agents with equal keys compute the same `probs`, so a caller may ask one of them for all their positions."""
+    return id(self._probs_fn), id(self.params)
+
   def action_probabilities(self, state: pyspiel.State) -> dict[int, float]:
     probs = self.probs(np.asarray([openspiel_io.observe(state)]), np.asarray([state.legal_actions_mask()]))[0]
     return {a: float(probs[a]) for a in state.legal_actions()}
 
-  def step(self, state: pyspiel.State) -> int:
-    policy = self.action_probabilities(state)
-    actions = np.fromiter(policy, np.int64)
-    p = np.fromiter(policy.values(), np.float64)
+  def choose(self, state: pyspiel.State, probs: np.ndarray) -> int:
+    """A move drawn with this agent's generator from `probs` [A], this state's row of a batched `probs` call."""
+    actions = np.asarray(state.legal_actions(), np.int64)
+    p = np.asarray(probs, np.float64)[actions]
     return int(self._rng.choice(actions, p=p / p.sum()))
+
+  def step(self, state: pyspiel.State) -> int:
+    return self.choose(state, self.probs(np.asarray([openspiel_io.observe(state)]),
+                                         np.asarray([state.legal_actions_mask()]))[0])
 
 
 def save_policy(path: str | pathlib.Path, params: Any, *, game: str, network: NetworkConfig, step: int,

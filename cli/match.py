@@ -31,6 +31,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
   parser.add_argument("--sprt", metavar="ELO0,ELO1[,ALPHA,BETA]", default=None,
                       help="stop when B's Elo gain over A is decided to be ELO1 (H1) or ELO0 (H0)")
   parser.add_argument("--workers", type=int, default=1, help="games played at once, one process each")
+  parser.add_argument("--batch", type=int, default=16,
+                      help="games each worker plays together: a network agent answers them in one call per move")
   parser.add_argument("--seed", type=int, default=0, help="game i is played with seed SEED + i")
   parser.add_argument("--out", metavar="DIR", default=None, help="keep results.jsonl and games/ here")
   parser.add_argument("--resume", action="store_true", help="finish the match already in --out")
@@ -41,6 +43,6 @@ def run(args: argparse.Namespace) -> int:
   from evaluation import matches
   lines = matches.match(args.game, args.agents[0], args.agents[1], args.games, sprt=args.sprt,
                         workers=args.workers, seed=args.seed, out=args.out, resume=args.resume,
-                        progress=not args.no_progress)
+                        progress=not args.no_progress, batch=args.batch)
   print("\n".join(lines))
   return 0

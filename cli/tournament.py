@@ -34,6 +34,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
   parser.add_argument("--workers", type=int, default=1, help="games played at once, one process each")
   parser.add_argument("--anchor", metavar="SPEC=ELO", default=None,
                       help="fix one agent's Elo (default: the first agent at 0)")
+  parser.add_argument("--batch", type=int, default=16,
+                      help="games each worker plays together: a network agent answers them in one call per move")
   parser.add_argument("--seed", type=int, default=0, help="game i is played with seed SEED + i")
   parser.add_argument("--resume", action="store_true", help="finish the tournament already in --out")
   parser.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -44,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
   anchor = matches.parse_anchor(args.anchor)
   table = matches.tournament(args.game, args.agents, args.games, args.out, gauntlet=args.gauntlet,
                              workers=args.workers, anchor=anchor, seed=args.seed, resume=args.resume,
-                             progress=not args.no_progress)
+                             progress=not args.no_progress, batch=args.batch)
   width = max(len(r.agent) for r in table)
   print(f"{'agent':<{width}}  {'elo':>7}  {'95% interval':>17}  games  points  draws  LOS over the next")
   for r in table:

@@ -51,10 +51,10 @@ def _manifest(game_str, agents, games, gauntlet, seed, kind) -> dict:
 
 def tournament(game_str: str, agents: Sequence[str], games: int, out: str | pathlib.Path,
                gauntlet: str | None = None, workers: int = 1, anchor: tuple[str, float] | None = None,
-               seed: int = 0, resume: bool = False, progress: bool = True) -> list:
+               seed: int = 0, resume: bool = False, progress: bool = True, batch: int = 16) -> list:
   """Plays (or finishes) a tournament into `out`, then writes its tables and report; returns the ratings."""
-  if workers < 1:
-    raise UserError(f"--workers must be at least 1, got {workers}")
+  if workers < 1 or batch < 1:
+    raise UserError(f"--workers and --batch must be at least 1, got {workers} and {batch}")
   if len(set(agents)) != len(agents) or gauntlet in agents:
     raise UserError("each agent may appear once (give two copies different seeds, e.g. random:1 random:2)")
   pairings = runner.schedule(agents, games, gauntlet, seed)
@@ -63,18 +63,19 @@ def tournament(game_str: str, agents: Sequence[str], games: int, out: str | path
     raise UserError(f"--anchor names '{anchor[0]}', which is not one of the agents")
   out = runner.prepare(out, _manifest(game_str, agents, games, gauntlet, seed, "tournament"), resume)
   check_agents(game_str, everyone)
-  rows = runner.run(game_str, pairings, out, workers, progress, done=runner.read_results(out))
+  rows = runner.run(game_str, pairings, out, workers, progress, done=runner.read_results(out), batch=batch)
   table = report.write_tables(out, rows, anchor)
   report.write_report(out, rows, table, game_str)
   return table
 
 
 def match(game_str: str, a: str, b: str, games: int, sprt: str | None = None, workers: int = 1, seed: int = 0,
-          out: str | pathlib.Path | None = None, resume: bool = False, progress: bool = True) -> list[str]:
+          out: str | pathlib.Path | None = None, resume: bool = False, progress: bool = True,
+          batch: int = 16) -> list[str]:
   """Plays A against B (seats alternating) and returns the lines to print, cutechess-style."""
   from evaluation import ratings
-  if workers < 1:
-    raise UserError(f"--workers must be at least 1, got {workers}")
+  if workers < 1 or batch < 1:
+    raise UserError(f"--workers and --batch must be at least 1, got {workers} and {batch}")
   if a == b:
     raise UserError("the two agents are the same spec; give them different seeds, e.g. random:1 random:2")
   test = ratings.parse_sprt(sprt) if sprt else None
@@ -92,7 +93,7 @@ def match(game_str: str, a: str, b: str, games: int, sprt: str | None = None, wo
     return w, len(rows) - w - d, d
 
   stop = None if test is None else (lambda rows: test.decide(*counts(rows)) is not None)
-  rows = runner.run(game_str, pairings, out, workers, progress, stop=stop, done=done)
+  rows = runner.run(game_str, pairings, out, workers, progress, stop=stop, done=done, batch=batch)
   return summary_lines(rows, a, b, test)
 
 

@@ -58,29 +58,31 @@ def schedule(agents: Sequence[str], games_per_pair: int, gauntlet: str | None = 
   return out
 
 
-def _play(game_str: str, pairing: Pairing, records: str | None) -> dict[str, Any]:
-  """Plays one scheduled game in this process and returns its log row."""
+def _play(game_str: str, pairings: Sequence[Pairing], records: str | None) -> list[dict[str, Any]]:
+  """Plays scheduled games together in this process (network agents batched across them); returns their rows."""
   from agents import make_agent
   from evaluation import match
   from games import openspiel_io
   game = openspiel_io.load_game(game_str)
   t0 = time.time()
-  agents = []
+  seatings = []
   try:
-    for i, spec in enumerate((pairing.first, pairing.second)):
-      agents.append(make_agent(spec, game, seed=2 * pairing.seed + i))
-    result, state = match.play(game, agents, pairing.seed)
+    for p in pairings:
+      seatings.append([make_agent(p.first, game, seed=2 * p.seed), make_agent(p.second, game, seed=2 * p.seed + 1)])
+    played = match.play_many(game, seatings, [p.seed for p in pairings])
   finally:
-    for agent in agents:
+    for agent in (a for seating in seatings for a in seating):
       agent.close()
-  record = None
-  if records is not None:
-    path = match.write_record(state, result, (pairing.first, pairing.second),
-                              pathlib.Path(records) / GAMES / f"{pairing.index:05d}")
-    record = str(path.relative_to(records))
-  return {"index": pairing.index, "first": pairing.first, "second": pairing.second, "score": result.score,
-          "seed": pairing.seed, "moves": result.moves, "end": result.end, "record": record,
-          "seconds": round(time.time() - t0, 3)}
+  seconds = round((time.time() - t0) / max(len(pairings), 1), 3)
+  rows = []
+  for p, (result, state) in zip(pairings, played):
+    record = None
+    if records is not None:
+      path = match.write_record(state, result, (p.first, p.second), pathlib.Path(records) / GAMES / f"{p.index:05d}")
+      record = str(path.relative_to(records))
+    rows.append({"index": p.index, "first": p.first, "second": p.second, "score": result.score, "seed": p.seed,
+                 "moves": result.moves, "end": result.end, "record": record, "seconds": seconds})
+  return rows
 
 
 def _play_star(args):
@@ -127,7 +129,7 @@ def prepare(out_dir: str | pathlib.Path, manifest: dict[str, Any], resume: bool)
 
 def run(game_str: str, pairings: Sequence[Pairing], out_dir: str | pathlib.Path | None = None, workers: int = 1,
         progress: bool = True, stop: Callable[[list[dict[str, Any]]], bool] | None = None,
-        done: Sequence[dict[str, Any]] = ()) -> list[dict[str, Any]]:
+        done: Sequence[dict[str, Any]] = (), batch: int = 1) -> list[dict[str, Any]]:
   """Plays the pairings not in `done`; returns every row (`done` ones first), in the order games finished.
 
   Args:
@@ -138,6 +140,8 @@ def run(game_str: str, pairings: Sequence[Pairing], out_dir: str | pathlib.Path 
     progress: a tqdm bar of games, games/s and the leader.
     stop: called with all rows after each game; True stops the run (an SPRT that decided).
     done: rows already logged (`read_results`), whose games are not played again.
+    batch: games each process plays together, so that a network agent answers all of them with one
+      call per move; they are logged when all of them have ended.
   """
   from tqdm import tqdm
   rows = list(done)
@@ -147,19 +151,24 @@ def run(game_str: str, pairings: Sequence[Pairing], out_dir: str | pathlib.Path 
   log = None if out_dir is None else open(pathlib.Path(out_dir) / RESULTS, "a", encoding="utf-8")
   bar = tqdm(total=len(pairings), initial=len(rows), disable=not progress, unit="game", dynamic_ncols=True)
   t0, pool = time.time(), None
+  chunks = [todo[i:i + max(batch, 1)] for i in range(0, len(todo), max(batch, 1))]
+  n = 0
   try:
-    if workers > 1 and len(todo) > 1:
-      pool = mp.get_context("spawn").Pool(min(workers, len(todo)), initializer=_worker_init)
-      results = pool.imap_unordered(_play_star, [(game_str, p, records) for p in todo])
+    if workers > 1 and len(chunks) > 1:
+      pool = mp.get_context("spawn").Pool(min(workers, len(chunks)), initializer=_worker_init)
+      results = pool.imap_unordered(_play_star, [(game_str, chunk, records) for chunk in chunks])
     else:
-      results = (_play(game_str, p, records) for p in todo)
-    for n, row in enumerate(results, start=1):
-      rows.append(row)
+      results = (_play(game_str, chunk, records) for chunk in chunks)
+    for chunk_rows in results:
+      for row in chunk_rows:
+        rows.append(row)
+        if log is not None:
+          log.write(json.dumps(row) + "\n")
       if log is not None:
-        log.write(json.dumps(row) + "\n")
         log.flush()
         os.fsync(log.fileno())
-      bar.update(1)
+      n += len(chunk_rows)
+      bar.update(len(chunk_rows))
       bar.set_postfix({"games/s": f"{n / max(time.time() - t0, 1e-9):.2f}", "leader": _leader(rows)})
       if stop is not None and stop(rows):
         break

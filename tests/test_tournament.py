@@ -125,3 +125,29 @@ def test_workers_play_the_same_games_as_one_process(tmp_path):
   two = tournament.run("tic_tac_toe", pairings, None, workers=2, progress=False)
   key = lambda rows: sorted((r["index"], r["first"], r["score"], r["moves"], r["end"]) for r in rows)
   assert key(one) == key(two) and len(one) == 12
+
+
+def test_batched_games_are_the_games_played_one_by_one(tmp_path):
+  """A policy's fresh agents share one compiled policy: `play_many` asks it once per move for every game."""
+  import jax
+  from learners.rnad import config as rnad_config
+  from learners.rnad import export, networks
+  import networks_fakes  # tests/networks_fakes.py (pytest puts tests/ on the path)
+  game = pyspiel.load_game("tic_tac_toe")
+  net = networks.make_network(networks_fakes.mlp(8), game)
+  params = networks.init(net, jax.random.PRNGKey(0), np.zeros((1, 27), np.float32))
+  path = export.export(tmp_path / "p.npz", params, game="tic_tac_toe",
+                       cfg=rnad_config.RNaDConfig(network=networks_fakes.mlp(8)), step=1)
+  pairings = tournament.schedule([f"policy:{path}", "random:3"], games_per_pair=12)
+  one_by_one = tournament.run("tic_tac_toe", pairings, None, progress=False, batch=1)
+  batched = tournament.run("tic_tac_toe", pairings, None, progress=False, batch=12)
+  key = lambda rows: sorted((r["index"], r["score"], r["moves"], r["end"]) for r in rows)
+  assert key(one_by_one) == key(batched)
+  assert len({r["moves"] for r in batched}) > 1  # not one game twelve times
+  agents = [make_agent(f"policy:{path}", game, seed=s) for s in range(6)]
+  calls = []
+  original = agents[0].probs
+  for agent in agents:
+    agent.probs = lambda obs, legal, f=original: calls.append(len(obs)) or f(obs, legal)
+  match.play_many(game, [[a, make_agent("random", game, seed=9)] for a in agents], seeds=list(range(6)))
+  assert calls[0] == 6 and max(calls) == 6  # X's first move in all six games: one call
