@@ -1,8 +1,9 @@
 """The match runner's games per second against the bare batched evaluator, and how it scales with workers.
 
 Plays `--games` barrage games of a policy against `random` with
-`evaluation.tournament.run` (OpenSpiel states, one network call per move, a
-fresh agent and a record per game) at each `--workers` count, and the same
+`evaluation.tournament.run` (OpenSpiel states, `--batch` games per worker
+with one network call per move for all of them, a fresh agent and a record
+per game) at each `--workers` count, and the same
 number with the batched evaluator training uses
 (`evaluation.stratego_vs_random.play_vs_random`: every game in one jitted
 batch on the JAX rules). Without `--policy` it exports the main job's network
@@ -45,6 +46,7 @@ def main(argv=None) -> None:
   parser.add_argument("--policy", help="an exported barrage policy.npz (default: the main job's network, untrained)")
   parser.add_argument("--games", type=int, default=100, help="games per measurement")
   parser.add_argument("--workers", default="1,2", help="comma-separated worker counts to time")
+  parser.add_argument("--batch", type=int, default=16, help="games each worker plays together (the CLI's default)")
   args = parser.parse_args(argv)
   from agents import policy as policy_lib
   from evaluation import stratego_vs_random, tournament
@@ -63,13 +65,13 @@ def main(argv=None) -> None:
     print(f"  batched evaluator (one jitted batch):       {bare:7.2f} games/s")
     for workers in (int(w) for w in args.workers.split(",")):
       pairings = tournament.schedule([f"policy:{path}", "random"], (args.games + 1) // 2)
-      tournament.run(game_str, pairings[:2 * workers], None, workers=workers, progress=False)  # warm-up
+      tournament.run(game_str, pairings[:2 * workers], None, workers=workers, progress=False, batch=2)  # warm-up
       out = pathlib.Path(tmp) / f"w{workers}"
       out.mkdir()
       start = time.time()
-      tournament.run(game_str, pairings, str(out), workers=workers, progress=False)
+      tournament.run(game_str, pairings, str(out), workers=workers, progress=False, batch=args.batch)
       rate = len(pairings) / (time.time() - start)
-      print(f"  tournament runner, {workers} worker(s), records kept: {rate:7.2f} games/s "
+      print(f"  tournament runner, {workers} worker(s), batch {args.batch}, records kept: {rate:7.2f} games/s "
             f"({100 * rate / bare:.0f}% of the batched evaluator)")
 
 
