@@ -30,7 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
   parser.add_argument("--games", type=int, required=True, help="games to play (at most, with --sprt)")
   parser.add_argument("--sprt", metavar="ELO0,ELO1[,ALPHA,BETA]", default=None,
                       help="stop when B's Elo gain over A is decided to be ELO1 (H1) or ELO0 (H0)")
-  parser.add_argument("--workers", type=int, default=1, help="games played at once, one process each")
+  parser.add_argument("--workers", type=int, default=1, help="processes playing games at once")
   parser.add_argument("--batch", type=int, default=16,
                       help="games each worker plays together: a network agent answers them in one call per move")
   parser.add_argument("--seed", type=int, default=0, help="game i is played with seed SEED + i")

@@ -31,7 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                       help="play this agent against each of --agents only")
   parser.add_argument("--games", type=int, required=True, help="games per pair")
   parser.add_argument("--out", required=True, metavar="DIR", help="output folder")
-  parser.add_argument("--workers", type=int, default=1, help="games played at once, one process each")
+  parser.add_argument("--workers", type=int, default=1, help="processes playing games at once")
   parser.add_argument("--anchor", metavar="SPEC=ELO", default=None,
                       help="fix one agent's Elo (default: the first agent at 0)")
   parser.add_argument("--batch", type=int, default=16,

@@ -136,9 +136,9 @@ def run(game_str: str, pairings: Sequence[Pairing], out_dir: str | pathlib.Path 
     game_str: the OpenSpiel game.
     pairings: the schedule.
     out_dir: where results.jsonl and games/ go (prepared by `prepare`); None keeps nothing on disk.
-    workers: games played at once, each in its own process (1: in this process).
+    workers: processes playing at once, each `batch` games at a time (1: all in this process).
     progress: a tqdm bar of games, games/s and the leader.
-    stop: called with all rows after each game; True stops the run (an SPRT that decided).
+    stop: called with all rows after each batch is logged; True stops the run (an SPRT that decided).
     done: rows already logged (`read_results`), whose games are not played again.
     batch: games each process plays together, so that a network agent answers all of them with one
       call per move; they are logged when all of them have ended.
