@@ -124,7 +124,7 @@ def loss_fn(params, params_target, params_reg, params_reg_prev, batch: Trajector
     is_weights = [ratio] * num_players
   loss_nerd = losses.neurd_loss(logits, pi, q_targets, batch.valid, batch.player_id, batch.legal,
                                 beta=cfg.neurd.beta, clip=cfg.neurd.clip, is_weights=is_weights,
-                                num_actions=_centring_count(cfg.neurd.centring, network, batch, logits))
+                                num_actions=_centring_count(cfg.neurd.centring, network))
   entropy = -jnp.sum(pi * log_pi, axis=-1)
   metrics = {"loss_v": loss_v, "loss_nerd": loss_nerd,
              "policy_entropy": losses.masked_mean(entropy, batch.valid),
@@ -132,10 +132,8 @@ def loss_fn(params, params_target, params_reg, params_reg_prev, batch: Trajector
   return loss_v + loss_nerd, metrics
 
 
-def _centring_count(centring: config_lib.Centring, network: Network, batch: Trajectories,
-                    logits: chex.Array) -> int | None:
+def _centring_count(centring: config_lib.Centring, network: Network) -> int | None:
   """`neurd_loss`'s `num_actions` for `centring`: None for the legal mean, else the game's action count."""
-  del batch, logits
   return None if centring == config_lib.Centring.LEGAL else network.num_actions
 
 
