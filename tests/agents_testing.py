@@ -57,3 +57,14 @@ def dies_on_move_2(game, seed: int) -> Failing:
 
 def illegal_on_move_2(game, seed: int) -> Failing:
   return Failing(2, illegal=True)
+
+
+class Passer:
+  """Go: always passes."""
+
+  def step(self, state) -> int:
+    return max(state.legal_actions())  # pass is Go's highest action
+
+
+def always_pass(game, seed: int) -> Passer:
+  return Passer()

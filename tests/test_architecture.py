@@ -7,7 +7,9 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 FLOORS = {"core": 0, "games": 1, "agents": 2, "learners": 3, "retrieval": 3,
-          "actors": 4, "evaluation": 4, "cli": 5}
+          "actors": 4, "evaluation": 4, "cli": 5, "gui": 5}
+# Same-floor imports the plan allows: `stratago play` (cli) starts the GUI's server.
+ALLOWED = {("cli", "gui")}
 
 
 def _project_imports(path: pathlib.Path) -> set[str]:
@@ -27,6 +29,6 @@ def test_imports_only_from_floors_below(package):
   wrong = []
   for path in sorted((ROOT / package).rglob("*.py")):
     for name in sorted(_project_imports(path) - {package}):
-      if FLOORS[name] >= floor:
+      if FLOORS[name] >= floor and (package, name) not in ALLOWED:
         wrong.append(f"{path.relative_to(ROOT)} imports {name} (floor {FLOORS[name]}, not below {floor})")
   assert not wrong, "\n".join(wrong)

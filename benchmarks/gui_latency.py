@@ -1,0 +1,119 @@
+"""How fast `stratago play` feels: page load and the agent's answer, measured through a real browser.
+
+  python benchmarks/gui_latency.py --stratego-agent policy:runs/barrage/policy.npz --moves 40
+  python benchmarks/gui_latency.py --screenshots docs     # also writes docs/gui-stratego.png, docs/gui-go.png
+
+Starts the GUI's server on loopback, drives Debian's chromium with Playwright
+and prints, per game, the page load (from `goto` to the first position drawn,
+and the browser's own DOMContentLoaded) and the agent's latency: from the
+person's click to the view where they move again, as the page's clock sees
+it, so the server, the agent's thinking and the WebSocket are all inside it.
+Targets: page under 1 s, agent under 300 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import pathlib
+import platform
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+
+SHOT_AFTER = 12  # the person's moves before a screenshot
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+def stratego(page, url: str, moves: int, rng, shot: pathlib.Path | None) -> dict:
+  t0 = time.perf_counter()
+  page.goto(url)
+  page.wait_for_selector("body[data-phase=setup]")
+  load = time.perf_counter() - t0
+  dom = page.evaluate("performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd")
+  page.click("#randomise")
+  page.click("#start")
+  page.wait_for_selector("body[data-phase=play][data-to-move='0']")
+  page.evaluate("window.stratago.latencies = []")
+  for n in range(moves):
+    live = page.evaluate("window.stratago.live")
+    if live["phase"] != "play":
+      break
+    if shot and n == SHOT_AFTER:  # mid-game, a piece picked up and its moves lit
+      page.click(f"#board g.piece[data-sq='{max(live['legal'], key=lambda s: len(live['legal'][s]))}']")
+      page.screenshot(path=shot)
+    src = sorted(live["legal"])[rng.integers(len(live["legal"]))]
+    dst = live["legal"][src][rng.integers(len(live["legal"][src]))]
+    page.click(f"#board g.piece[data-sq='{src}']")
+    page.click(f"#board .dest[data-sq='{dst}']")
+    page.wait_for_function(f"window.stratago.live.moves.length >= {len(live['moves']) + 2}"
+                           " || window.stratago.live.phase !== 'play'")
+  return {"load_s": load, "dom_ms": dom, "latencies_ms": page.evaluate("window.stratago.latencies")}
+
+
+def go(page, url: str, moves: int, rng, shot: pathlib.Path | None) -> dict:
+  t0 = time.perf_counter()
+  page.goto(url)
+  page.wait_for_selector("body[data-phase=play][data-to-move='0']")
+  load = time.perf_counter() - t0
+  dom = page.evaluate("performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd")
+  played = 0
+  while page.evaluate("window.stratago.live.phase") == "play" and played < 400:
+    live = page.evaluate("window.stratago.live")
+    if shot and played == SHOT_AFTER:
+      page.screenshot(path=shot)
+    if played < moves and live["legal"]:
+      page.click(f"[data-point='{live['legal'][rng.integers(len(live['legal']))]}']")
+    else:
+      page.click("#pass")
+    played += 1
+    page.wait_for_function(f"window.stratago.live.moves.length >= {len(live['moves']) + 2}"
+                           " || window.stratago.live.phase === 'over'")
+  return {"load_s": load, "dom_ms": dom, "latencies_ms": page.evaluate("window.stratago.latencies")}
+
+
+def main() -> None:
+  parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+  parser.add_argument("--stratego-game", default=None, help="default: the agent's own game, else barrage")
+  parser.add_argument("--stratego-agent", default="random", help="agent spec, e.g. policy:runs/barrage/policy.npz")
+  parser.add_argument("--go-game", default="go(board_size=9)")
+  parser.add_argument("--go-agent", default="heuristic")
+  parser.add_argument("--moves", type=int, default=40, help="the person's moves per game (random, by clicks)")
+  parser.add_argument("--chromium", default="/usr/bin/chromium")
+  parser.add_argument("--screenshots", metavar="DIR", default=None, help="write gui-stratego.png and gui-go.png here")
+  args = parser.parse_args()
+
+  from playwright.sync_api import sync_playwright
+  import games  # noqa: F401
+  from gui import server
+
+  from agents import specs
+  args.stratego_game = args.stratego_game or specs.trained_game(args.stratego_agent) or "stratego(variant=barrage)"
+  rng = np.random.default_rng(0)
+  shots = pathlib.Path(args.screenshots) if args.screenshots else None
+  print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs; python {platform.python_version()}")
+  with sync_playwright() as p:
+    browser = p.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
+    print(f"browser: chromium {browser.version} (headless)")
+    for name, game, agent, play in [("stratego", args.stratego_game, args.stratego_agent, stratego),
+                                    ("go", args.go_game, args.go_agent, go)]:
+      with server.Background(server.Options(game=game, agent=agent, port=0)) as url:
+        page = browser.new_page(viewport={"width": 960, "height": 640})
+        play(page, url, 1, rng, None)  # a first game warms the agent (JIT) and the page's caches
+        page.close()
+        page = browser.new_page(viewport={"width": 960, "height": 640})
+        out = play(page, url, args.moves, rng, shots / f"gui-{name}.png" if shots else None)
+        page.close()
+      lat = np.asarray(out["latencies_ms"])
+      print(f"{game} against {agent}: page load {out['load_s'] * 1000:.0f} ms to the first position drawn "
+            f"(DOMContentLoaded {out['dom_ms']:.0f} ms); agent latency over {len(lat)} moves: "
+            f"median {np.median(lat):.0f} ms, 90th percentile {np.percentile(lat, 90):.0f} ms, max {lat.max():.0f} ms")
+    browser.close()
+
+
+if __name__ == "__main__":
+  main()

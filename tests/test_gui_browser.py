@@ -1,0 +1,136 @@
+"""`stratago play` in a real browser: Playwright drives Debian's chromium (`.ci/run` installs it).
+
+One test plays a whole Go 9x9 game against `random` by clicks, to the score;
+one plays barrage Stratego from the setup (a drag, then clicks) to the first
+attack. Each saves screenshots in its temporary folder.
+"""
+
+import os
+import shutil
+
+import numpy as np
+import pytest
+
+from games import go
+
+CHROMIUM = os.environ.get("STRATAGO_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = pytest.mark.skipif(not os.access(CHROMIUM, os.X_OK),
+                                reason="needs Debian's chromium (apt-get install chromium)")
+# Chromium as this machine allows it: no sandbox as root, no GPU, nothing fetched from the network.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+  from playwright.sync_api import sync_playwright
+  with sync_playwright() as p:
+    browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    try:
+      yield browser
+    finally:
+      browser.close()
+
+
+@pytest.fixture
+def page(browser):
+  page = browser.new_page(viewport={"width": 1100, "height": 780})
+  errors = []
+  page.on("pageerror", lambda e: errors.append(str(e)))
+  yield page
+  page.close()
+  assert not errors, errors
+
+
+def served(game: str, agent: str):
+  from gui import server
+  return server.Background(server.Options(game=game, agent=agent, port=0))
+
+
+def test_go_9x9_whole_game_against_random_by_clicks(page, tmp_path):
+  rng = np.random.default_rng(0)
+  with served("go(board_size=9)", "random") as url:
+    page.goto(url)
+    page.wait_for_selector("body[data-phase=play][data-to-move='0']")
+    page.screenshot(path=tmp_path / "go-start.png")
+    clicks = 0
+    while page.evaluate("window.stratago.live.phase") == "play":
+      live = page.evaluate("window.stratago.live")
+      if clicks < 25 and live["legal"]:
+        page.click(f"[data-point='{rng.choice(live['legal'])}']")
+      else:
+        page.click("#pass")
+      clicks += 1
+      page.wait_for_function(f"window.stratago.live.moves.length >= {len(live['moves']) + 2}"
+                             " || window.stratago.live.phase === 'over'")
+      assert clicks < 200
+    page.screenshot(path=tmp_path / "go-scored.png")
+    live = page.evaluate("window.stratago.live")
+    banner = page.inner_text("#banner")
+  assert live["phase"] == "over" and live["moves"][-2:] == ["pass", "pass"]
+  # The score is the area score of the board with the listed dead stones taken off.
+  board = np.asarray(live["stones"], np.int8).reshape(9, 9)
+  board = go.remove_stones(board, [go.action_to_point(go.gtp_to_action(v, 9), 9) for v in live["result"]["dead"]])
+  assert live["result"]["text"] == go.score_string(go.area_score(board, 7.5))
+  assert live["result"]["text"] in banner
+  # The page drew every stone the server sent.
+  stones = page.locator("[data-stone]").count()
+  assert stones == int(np.count_nonzero(live["stones"]))
+  assert (tmp_path / "go-scored.png").stat().st_size > 10_000
+
+
+SETUP = "MLKDDCBE" + "A" * 32  # the setup the test places: flag a4, marshal b4 ... miner h4
+
+
+def test_barrage_from_setup_to_the_first_attack(page, tmp_path):
+  rng = np.random.default_rng(1)
+  with served("stratego(variant=barrage)", "random") as url:
+    page.goto(url)
+    page.wait_for_selector("body[data-phase=setup]")
+    # The flag by drag and drop, from the tray onto a4; the rest by click on the tray, click on a square.
+    box = page.locator("#board rect[data-sq='a4']").bounding_box()
+    page.locator(".tray-piece[data-piece='M']").hover()
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, steps=8)
+    page.mouse.up()
+    assert page.locator("#board g.piece[data-sq='a4']").get_attribute("data-piece") == "M"
+    for piece, square in zip("LKDDCBE", ["b4", "c4", "d4", "e4", "f4", "g4", "h4"]):
+      page.click(f".tray-piece[data-piece='{piece}']")
+      page.click(f"#board rect[data-sq='{square}']")
+    page.screenshot(path=tmp_path / "stratego-setup.png")
+    assert page.input_value("#letters") == SETUP
+    assert page.is_enabled("#start")
+    page.click("#start")
+    page.wait_for_selector("body[data-phase=play][data-to-move='0']")
+    attack = None
+    for _ in range(150):
+      live = page.evaluate("window.stratago.live")
+      attack = next((i for i, m in enumerate(live["moves"]) if m["attack"]), None)
+      if attack is not None or live["phase"] != "play":
+        break
+      moves = [(src, dst) for src, dsts in live["legal"].items() for dst in dsts]
+      board = dict(zip(_squares(), live["board"]))
+      attacks = [(s, d) for s, d in moves if board[d] is not None]
+      src, dst = attacks[0] if attacks else moves[rng.integers(len(moves))]
+      page.click(f"#board g.piece[data-sq='{src}']")
+      page.click(f"#board .dest[data-sq='{dst}']")
+      page.wait_for_function(f"window.stratago.live.moves.length >= {len(live['moves']) + 2}"
+                             " || window.stratago.live.phase !== 'play'")
+    page.screenshot(path=tmp_path / "stratego-attack.png")
+    assert attack is not None, "no attack within 150 moves"
+    move = live["moves"][attack]
+    # The move list names both pieces of the attack: the enemy's was unknown until then.
+    a, d = move["attack"]["attacker"]["piece"], move["attack"]["defender"]["piece"]
+    assert "?" not in (a, d)
+    listed = page.locator("#moves li").nth(attack).inner_text()
+    assert listed == f"{move['move']} ({LABEL[a]}×{LABEL[d]})"
+    if attack == len(live["moves"]) - 1:
+      assert page.inner_text("#attack").startswith(f"Attack on {move['attack']['square']}:")
+  assert (tmp_path / "stratego-attack.png").stat().st_size > 10_000
+
+
+LABEL = dict(zip("BCDEFGHIJKLM", ["B", "S", "2", "3", "4", "5", "6", "7", "8", "9", "10", "F"]))
+
+
+def _squares():
+  return [f"{'abcdefghij'[i % 10]}{i // 10 + 1}" for i in range(100)]
