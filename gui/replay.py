@@ -57,7 +57,7 @@ def _stratego_frames(path: pathlib.Path) -> tuple[str, dict[str, Any]]:
     viewer._play(action)
     frames.append(_stratego_frame(viewer))
   return rec["game"], {"game": "stratego", "frames": frames, "players": rec.get("players", []),
-                       "moves": [m["move"] for m in viewer.moves], "end": rec.get("end", ""),
+                       "moves": viewer.moves, "end": rec.get("end", ""),
                        "returns": rec.get("returns", [])}
 
 
@@ -124,15 +124,24 @@ def play(game: str | None, agent: str = "random", host: str = "127.0.0.1", port:
     game = specs.trained_game(agent)  # a policy or run plays the game it was trained on
   if game is None:
     raise UserError("give --game (or an agent trained on one, or --replay RECORD)")
+  name = game.split("(", 1)[0].strip()
+  if name not in ("stratego", "go"):  # checked first: OpenSpiel prints its list of games for an unknown one
+    raise UserError(f"--game: the GUI plays stratego(...) and go(...), not {name}")
   try:
     loaded = pyspiel.load_game(game)
   except UserError:
     raise
-  except Exception as e:  # pyspiel raises a bare RuntimeError or SpielError for a bad string
-    raise UserError(f"--game: cannot load {game!r}: {str(e).splitlines()[0]}") from None
-  name = loaded.get_type().short_name
-  if name not in ("stratego", "go"):
-    raise UserError(f"--game: the GUI plays stratego(...) and go(...), not {name}")
+  except Exception as e:  # pyspiel raises a bare RuntimeError or SpielError for a bad parameter
+    raise UserError(f"--game: cannot load {game!r}: {str(e).strip().splitlines()[-1]}") from None
+  if name == "go":
+    from games import go
+    params = loaded.get_parameters()
+    try:
+      go.GoConfig(board_size=params["board_size"], komi=params["komi"], handicap=params.get("handicap", 0))
+    except ValueError as e:
+      raise UserError(f"--game: {e}") from None
+    if params.get("handicap", 0):
+      raise UserError("--game: the GUI plays even games; handicap must be 0")
   setup_lines: tuple[str, ...] = ()
   if setups is not None:
     if name != "stratego":

@@ -134,3 +134,30 @@ LABEL = dict(zip("BCDEFGHIJKLM", ["B", "S", "2", "3", "4", "5", "6", "7", "8", "
 
 def _squares():
   return [f"{'abcdefghij'[i % 10]}{i // 10 + 1}" for i in range(100)]
+
+
+def test_replay_viewer_steps_through_a_saved_game_and_shows_all_pieces(page, tmp_path):
+  import pyspiel
+  from agents.specs import make_agent
+  from evaluation import match
+  from gui import replay, server
+  game = pyspiel.load_game("stratego(variant=barrage,deployment=random)")
+  result, state = match.play(game, [make_agent("random:1", game, 0), make_agent("random:2", game, 1)], seed=5)
+  name, event = replay.load_replay(match.write_record(state, result, ("a", "b"), tmp_path / "game"))
+  with server.Background(server.Options(game=name, replay=event, port=0)) as url:
+    page.goto(url)
+    page.wait_for_selector("body[data-phase=replay]")
+    hidden = "#board g.piece[data-piece='?']"
+    assert page.locator(hidden).count() == 8  # at the start, as Red sees it: Blue's 8 pieces unknown
+    assert page.locator("#board g.piece.side0").count() == 8
+    page.select_option("#view", "all")
+    assert page.locator(hidden).count() == 0
+    page.select_option("#view", "1")
+    assert page.locator("#board g.piece.side0[data-piece='?']").count() == 8
+    page.click("#last")
+    assert page.input_value("#slider") == str(result.moves)
+    assert page.locator("#moves li").count() == result.moves
+    assert page.locator("#moves li.current").text_content().startswith(event["moves"][-1]["move"])
+    page.click("#back")
+    assert page.input_value("#slider") == str(result.moves - 1)
+    page.screenshot(path=tmp_path / "replay.png")

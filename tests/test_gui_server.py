@@ -342,6 +342,7 @@ def test_replay_frames_end_where_the_record_ends(tmp_path):
   name, event = replay.load_replay(path)
   assert name == str(game) and event["game"] == "stratego"
   assert len(event["frames"]) == result.moves + 1 == len(event["moves"]) + 1
+  assert [m["move"] for m in event["moves"]] == json.loads(path.read_text())["moves"]
   final = observation.absolute_view(state.engine_state)
   last = event["frames"][-1]["board"]
   assert [None if c is None else c["piece"] for c in last] == [
