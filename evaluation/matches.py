@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import math
 import pathlib
 from typing import Sequence
 
@@ -22,7 +23,7 @@ def parse_anchor(text: str | None) -> tuple[str, float] | None:
     value = float(elo)
   except ValueError:
     value = None
-  if not spec or value is None:
+  if not spec or value is None or not math.isfinite(value):
     raise UserError(f"--anchor '{text}': expected SPEC=ELO, e.g. random=0")
   return spec, value
 
