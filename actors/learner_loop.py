@@ -30,7 +30,7 @@ import jax
 import numpy as np
 from tqdm import tqdm
 
-from actors import actor_loop, factory, reverb_replay, self_play
+from actors import actor_loop, factory, memory, reverb_replay, self_play
 from actors.config import TrainConfig
 from core import files, rundir
 from core.errors import UserError
@@ -233,6 +233,7 @@ def check_run(cfg: TrainConfig, run_dir: pathlib.Path, resume: bool):
       game_tree.build(game)
     except ValueError as e:
       raise UserError(f"actors.tabular: {e}; set actors.tabular=false") from None
+  memory.check(cfg, game)  # sizes that cannot fit: one line now, not an out-of-memory crash later
   if resume:  # RUN_DIR is written once its checkpoint has loaded (LearnerLoop).
     if not rundir.has_checkpoint(run_dir):
       raise UserError(f"nothing to resume: {run_dir / CHECKPOINT} does not exist")

@@ -11,7 +11,8 @@ from core import checkpoint
 TREE = {"w": np.arange(6, dtype=np.float32).reshape(2, 3), "b": np.ones(3, np.float32)}
 
 
-def _damage(path, how):
+def damage(path, how):
+  """Damages the .npz at `path` as `how` (one of DAMAGE) says."""
   data = path.read_bytes()
   if how == "empty":
     path.write_bytes(b"")
@@ -34,7 +35,7 @@ DAMAGE = ["empty", "truncated", "random bytes", "bad crc", "pickle"]
 @pytest.mark.parametrize("how", DAMAGE)
 def test_a_damaged_checkpoint_is_one_line(tmp_path, how):
   path = checkpoint.save(tmp_path / "c.npz", TREE, {"step": 3})
-  _damage(path, how)
+  damage(path, how)
   with pytest.raises(checkpoint.DamagedCheckpointError) as e:
     checkpoint.load(path, TREE)
     checkpoint.read_meta(path)
@@ -61,7 +62,7 @@ def test_a_damaged_latest_falls_back_to_the_previous(tmp_path, caplog, how):
   if how == "missing":
     latest.unlink()
   else:
-    _damage(latest, how)
+    damage(latest, how)
   with caplog.at_level(logging.WARNING):
     tree, meta = checkpoint.load(latest, TREE, fallback=previous)
   assert meta["step"] == 1
@@ -73,8 +74,8 @@ def test_when_both_are_damaged_the_error_is_the_latests(tmp_path):
   latest, previous = tmp_path / "latest.npz", tmp_path / "previous.npz"
   checkpoint.save(latest, TREE, previous=previous)
   checkpoint.save(latest, TREE, previous=previous)
-  _damage(latest, "truncated")
-  _damage(previous, "empty")
+  damage(latest, "truncated")
+  damage(previous, "empty")
   with pytest.raises(checkpoint.DamagedCheckpointError, match=r"latest.npz is damaged or truncated"):
     checkpoint.load(latest, TREE, fallback=previous)
 
