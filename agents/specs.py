@@ -56,9 +56,10 @@ class AgentSpec:
 MAX_SEED = 2**32 - 1  # What NumPy's and the engines' seeds hold.
 
 
-def _int(spec: str, what: str, value: str | None, default: int) -> int:
+def _int(spec: str, what: str, value: str | int | None, default: int) -> int:
   if value is None or value == "":
     return default
+  value = str(value)
   if len(value) > 20:  # int() of a 100k-digit string is slow, then refused.
     raise UserError(f"agent '{spec}': {what} '{value[:20]}...' is not a small integer")
   try:
