@@ -30,12 +30,12 @@ import jax
 import numpy as np
 from tqdm import tqdm
 
-from actors import actor_loop, factory, reverb_replay, self_play
+from actors import actor_loop, factory, memory, reverb_replay, self_play
 from actors.config import TrainConfig
 from core import files, rundir
 from core.errors import UserError
 from core.metrics import MetricsWriter
-from core.rundir import CHECKPOINT, POLICY, SUMMARY
+from core.rundir import CHECKPOINT, POLICY, PREVIOUS_CHECKPOINT, SUMMARY
 from learners.rnad import export, learning
 
 # (probs_fn, learner step, final?) -> metrics; see `evaluation.training.evaluator_for`.
@@ -105,8 +105,9 @@ class LearnerLoop:
     replay = reverb_replay.ReverbReplay(address, cfg.actors.chunk_size, slots=factory.writes_slots(cfg, game))
     self._prefetch = Prefetcher(replay, cfg.learner.batch_size)
     self.learner = learning.RNaDLearner(cfg.learner, self.net, example, self._prefetch)
-    if resume:
-      self.learner.restore(self.run_dir / CHECKPOINT)
+    if resume:  # Only a checkpoint that loads takes the folder over: a rejected resume changes nothing.
+      self.learner.restore(self.run_dir / CHECKPOINT, fallback=self.run_dir / PREVIOUS_CHECKPOINT)
+      rundir.resume(self.run_dir, cfg, self.learner.version())
     self.start_step = self.learner.version()
     self._params = reverb_replay.ReverbParameterSource(address, self.learner.params())
     self._params.publish(self.learner.params(), self.start_step)
@@ -127,7 +128,8 @@ class LearnerLoop:
     return self._evaluate_fn(lambda o, l: self._policy_fn(params, o, l), step, final)
 
   def checkpoint(self) -> None:
-    self.learner.save(self.run_dir / CHECKPOINT, {"game": self.cfg.game})
+    self.learner.save(self.run_dir / CHECKPOINT, {"game": self.cfg.game},
+                      previous=self.run_dir / PREVIOUS_CHECKPOINT)
     self._last_ckpt = self.learner.version()
 
   def export_policy(self) -> None:
@@ -216,7 +218,7 @@ class LearnerLoop:
 
 
 def check_run(cfg: TrainConfig, run_dir: pathlib.Path, resume: bool):
-  """The run's game, after refusing (with a one-line UserError) what cannot train; prepares RUN_DIR."""
+  """The run's game, after refusing (with a one-line UserError) what cannot train; prepares a new RUN_DIR."""
   from games import game_tree
   from games.stratego.openspiel_game import StrategoGame
   try:
@@ -231,8 +233,10 @@ def check_run(cfg: TrainConfig, run_dir: pathlib.Path, resume: bool):
       game_tree.build(game)
     except ValueError as e:
       raise UserError(f"actors.tabular: {e}; set actors.tabular=false") from None
-  ckpt_path = run_dir / CHECKPOINT
-  if resume and not ckpt_path.exists():
-    raise UserError(f"nothing to resume: {ckpt_path} does not exist")
-  rundir.prepare(run_dir, cfg, resume=resume)  # a new run refuses a non-empty RUN_DIR
+  memory.check(cfg, game)  # sizes that cannot fit: one line now, not an out-of-memory crash later
+  if resume:  # RUN_DIR is written once its checkpoint has loaded (LearnerLoop).
+    if not rundir.has_checkpoint(run_dir):
+      raise UserError(f"nothing to resume: {run_dir / CHECKPOINT} does not exist")
+  else:
+    rundir.prepare(run_dir, cfg)  # a new run refuses a non-empty RUN_DIR
   return game

@@ -28,6 +28,7 @@ from agents.networks import Network, for_game, heads
 from agents.networks.config import Backbone, HeadConfig, NetworkConfig, PolicyHead
 from core import checkpoint
 from core import config as config_lib
+from core import rundir
 from core.errors import UserError
 from games import openspiel_io
 
@@ -181,8 +182,8 @@ def _policy_meta(path: pathlib.Path) -> dict:
     raise UserError(f"no policy file at {path} ({expected})")
   try:
     meta = checkpoint.read_meta(path)
-  except checkpoint.CheckpointError:
-    raise UserError(f"{path} is not an exported policy ({expected})") from None
+  except checkpoint.DamagedCheckpointError as e:
+    raise UserError(f"{path} is not an exported policy: it {e.reason} ({expected})") from None
   if meta.get("format") not in (FORMAT, FORMAT_V1):
     raise UserError(f"{path} is not an exported policy (format {meta.get('format')!r}; {expected})")
   return meta
@@ -229,19 +230,20 @@ def trained_game(path: str | pathlib.Path, run: bool = False) -> str:
 
 
 def _run_config(run_dir: pathlib.Path) -> dict:
-  import yaml
-  config_path, ckpt = run_dir / "config.yaml", run_dir / "checkpoints" / "latest.npz"
-  if not config_path.is_file() or not ckpt.is_file():
+  config_path = run_dir / "config.yaml"
+  if not config_path.is_file() or not rundir.has_checkpoint(run_dir):
     raise UserError(f"{run_dir} is not a training run with a checkpoint "
-                    f"(expected config.yaml and checkpoints/latest.npz there)")
-  return yaml.safe_load(config_path.read_text())
+                    f"(expected config.yaml and {rundir.CHECKPOINT} there)")
+  cfg = config_lib.load_yaml(config_path.read_bytes(), f"run config {config_path}")
+  if not isinstance(cfg, dict) or not isinstance(cfg.get("game"), str) or not isinstance(cfg.get("learner"), dict):
+    raise UserError(f"{config_path} is not a training run's config (expected the config.yaml 'stratago train' writes)")
+  return cfg
 
 
 def load_run(run_dir: str | pathlib.Path, seed: int = 0) -> PolicyAgent:
   """The agent of a training run's latest checkpoint: the parameters and post-processing its run evaluates."""
   run_dir = pathlib.Path(run_dir)
   cfg = _run_config(run_dir)
-  ckpt = run_dir / "checkpoints" / "latest.npz"
   learner = cfg["learner"]
   network_cfg = network_config_from_dict(learner["network"])
   ft = learner.get("finetune", {})
@@ -249,5 +251,6 @@ def load_run(run_dir: str | pathlib.Path, seed: int = 0) -> PolicyAgent:
   which = "params_target" if cfg.get("eval", {}).get("policy", "target") == "target" else "params"
   game = openspiel_io.load_game(cfg["game"])
   network = for_game(network_cfg, game)
-  params, meta = checkpoint.load(ckpt, _template(network, game), subtree=which)
+  params, meta = checkpoint.load(run_dir / rundir.CHECKPOINT, _template(network, game), subtree=which,
+                                 fallback=run_dir / rundir.PREVIOUS_CHECKPOINT)
   return PolicyAgent(network, params, cfg["game"], meta.get("step", 0), pp, seed)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import inspect
 import shlex
 from typing import TYPE_CHECKING, Any
 
@@ -52,13 +53,22 @@ class AgentSpec:
     return self.text
 
 
-def _int(spec: str, what: str, value: str | None, default: int) -> int:
+MAX_SEED = 2**32 - 1  # What NumPy's and the engines' seeds hold.
+
+
+def _int(spec: str, what: str, value: str | int | None, default: int) -> int:
   if value is None or value == "":
     return default
+  value = str(value)
+  if len(value) > 20:  # int() of a 100k-digit string is slow, then refused.
+    raise UserError(f"agent '{spec}': {what} '{value[:20]}...' is not a small integer")
   try:
-    return int(value)
+    number = int(value)
   except ValueError:
     raise UserError(f"agent '{spec}': {what} '{value}' is not an integer") from None
+  if what == "seed" and not 0 <= number <= MAX_SEED:
+    raise UserError(f"agent '{spec}': seed {number} is out of range (0..{MAX_SEED})")
+  return number
 
 
 def parse_spec(text: str) -> AgentSpec:
@@ -172,6 +182,8 @@ def make_agent(spec: str | AgentSpec, game: pyspiel.Game, seed: int = 0) -> base
     UserError: with one line, for a bad spec, a missing or wrong file, a game the agent cannot play.
   """
   spec = parse_spec(spec) if isinstance(spec, str) else spec
+  if not 0 <= seed < 2**63:
+    raise UserError(f"agent '{spec}': seed {seed} is out of range (0..2**63-1)")
   if spec.kind == "random":
     seed = _mixed(spec.text, spec.arg, seed)
     if _is_go(game):
@@ -204,6 +216,16 @@ def make_agent(spec: str | AgentSpec, game: pyspiel.Game, seed: int = 0) -> base
       factory = getattr(importlib.import_module(module_name), fn_name)
     except (ImportError, AttributeError) as e:
       raise UserError(f"agent '{spec}': cannot load {module_name}:{fn_name}: {e}") from None
+    if not callable(factory):
+      raise UserError(f"agent '{spec}': {module_name}:{fn_name} is a {type(factory).__name__}, "
+                      f"not an agent factory (a callable taking game and seed)")
+    try:
+      inspect.signature(factory).bind(game, seed)
+    except TypeError as e:
+      raise UserError(f"agent '{spec}': {module_name}:{fn_name} is not an agent factory "
+                      f"(it cannot take game and seed: {e})") from None
+    except ValueError:  # Some builtins have no signature to check; calling them will tell.
+      pass
     plugin = factory(game, seed)
     if not callable(getattr(plugin, "step", None)):
       raise UserError(f"agent '{spec}': {fn_name}(game, seed) returned {type(plugin).__name__}, "

@@ -52,6 +52,32 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
     return help_ + " (default: %(default)s)"
 
 
+MAX_SEED = 2**32 - 1
+
+
+def seed(text: str) -> int:
+  """An argparse type: a seed in 0..2**32-1 (what NumPy and the engines take), refused in one line otherwise."""
+  try:
+    value = int(text) if len(text) <= 20 else -1
+  except ValueError:
+    raise argparse.ArgumentTypeError(f"invalid seed '{text[:40]}': expected an integer") from None
+  if not 0 <= value <= MAX_SEED:
+    raise argparse.ArgumentTypeError(f"seed '{text[:40]}' is out of range (0..{MAX_SEED})")
+  return value
+
+
+def finite_float(text: str) -> float:
+  """An argparse type: a finite number (no nan or inf)."""
+  import math
+  try:
+    value = float(text)
+  except ValueError:
+    raise argparse.ArgumentTypeError(f"invalid number '{text[:40]}'") from None
+  if not math.isfinite(value):
+    raise argparse.ArgumentTypeError(f"'{text}' is not a finite number")
+  return value
+
+
 def add_config_options(parser: argparse.ArgumentParser) -> None:
   """Adds `--config FILE` and repeatable `--set key=value` to a subcommand."""
   parser.add_argument("--config", metavar="FILE", default=None,

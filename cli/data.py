@@ -34,9 +34,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
   g.add_argument("--games", type=int, default=None, help="number of games (default 100)")
   g.add_argument("--size", type=int, default=None, help="board size (default 9)")
   g.add_argument("--level", type=int, default=None, help="GNU Go level 0..10 (default 1)")
-  g.add_argument("--komi", type=float, default=None, help="komi (default 7.5)")
+  g.add_argument("--komi", type=_common.finite_float, default=None, help="komi (default 7.5)")
   g.add_argument("--workers", type=int, default=None, help="parallel games (default 2)")
-  g.add_argument("--seed", type=int, default=None, help="corpus seed (default 0)")
+  g.add_argument("--seed", type=_common.seed, default=None, help="corpus seed (default 0)")
   g.add_argument("--gnugo", default=None, metavar="PATH", help="GNU Go program (default: PATH, then /usr/games)")
   g.add_argument("--no-progress", action="store_true", help="no progress bar")
   _common.add_config_options(g)
@@ -51,12 +51,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+  import pathlib
+  from core import files
   from core.errors import UserError
   if args.data_command == "gnugo":
     from retrieval import corpus
     cfg = _common.build_config(corpus.GnuGoCorpusConfig, args, games=args.games, size=args.size,
                                level=args.level, komi=args.komi, workers=args.workers,
                                seed=args.seed, gnugo=args.gnugo)
+    files.ensure_writable_dir(args.out, "--out")  # before GNU Go starts
     report = corpus.generate_gnugo_games(cfg, args.out, progress=not args.no_progress)
     rate = report.played / report.seconds * 60 if report.seconds > 0 else 0.0
     print(f"gnugo: {report.played} game(s) played ({report.moves} moves, {rate:.1f} games/min), "
@@ -67,6 +70,10 @@ def run(args: argparse.Namespace) -> int:
     from retrieval import dataset
     if args.shard_size <= 0:
       raise UserError(f"--shard-size must be positive, got {args.shard_size}")
+    out = pathlib.Path(args.out)
+    if out.exists() and not out.is_dir():
+      raise UserError(f"--out {out} is a file, not a folder")
+    files.ensure_writable_dir(out.parent, "--out's folder")  # the dataset is built beside it, then renamed
     paths = sgf.sgf_files(args.sgf_dir)
     if not paths:
       raise UserError(f"no .sgf files under {args.sgf_dir}")

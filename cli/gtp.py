@@ -32,12 +32,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
   parser.add_argument("--agent", default="heuristic", metavar="SPEC",
                       help="random[:SEED], heuristic[:SEED], policy:PATH, run:RUN_DIR, py:MODULE:CALLABLE, "
                            "gtp:COMMAND or gnugo[:LEVEL]")
-  parser.add_argument("--seed", type=int, default=0,
+  parser.add_argument("--seed", type=_common.seed, default=0,
                       help="seeds the agent (together with SPEC's own seed where it gives one)")
   parser.add_argument("--name", default=None, help="what the engine answers to 'name' (default: stratago-AGENT)")
   parser.add_argument("--size", type=int, default=None,
                       help="board size before any 'boardsize' command (default: a trained agent's, else 19)")
-  parser.add_argument("--komi", type=float, default=7.5, help="komi before any 'komi' command")
+  parser.add_argument("--komi", type=_common.finite_float, default=7.5, help="komi before any 'komi' command")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
   try:
     return int(args._run(args) or 0)
   except UserError as e:
-    sys.stderr.write(f"stratago {args.command}: error: {e}\n")
+    sys.stderr.write(f"stratago {args.command}: error: {_one_line(str(e))}\n")
     return 2
   except KeyboardInterrupt:
     sys.stderr.write(f"stratago {args.command}: interrupted\n")
@@ -62,6 +62,11 @@ def main(argv: list[str] | None = None) -> int:
   finally:
     if previous is not None:
       signal.signal(signal.SIGTERM, previous)
+
+
+def _one_line(message: str) -> str:
+  """The message with control characters (a newline from a user's own input, say) shown escaped."""
+  return "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
 
 
 def _interrupt(signum, frame):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from cli import _common
+
 HELP = "play two agents against each other; score, Elo difference, LOS, and an optional SPRT stop"
 DESCRIPTION = """\
 Plays GAMES games between agents A and B, seats alternating (game i has seed
@@ -33,7 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
   parser.add_argument("--workers", type=int, default=1, help="processes playing games at once")
   parser.add_argument("--batch", type=int, default=16,
                       help="games each worker plays together: a network agent answers them in one call per move")
-  parser.add_argument("--seed", type=int, default=0, help="game i is played with seed SEED + i")
+  parser.add_argument("--seed", type=_common.seed, default=0, help="game i is played with seed SEED + i")
   parser.add_argument("--out", metavar="DIR", default=None, help="keep results.jsonl and games/ here")
   parser.add_argument("--resume", action="store_true", help="finish the match already in --out")
   parser.add_argument("--no-progress", action="store_true", help="no progress bar")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from cli import _common
+
 HELP = "play a round robin or gauntlet between agents; Elo ratings, a crosstable and an HTML report"
 DESCRIPTION = """\
 Plays GAMES games per pair of agents (seats alternate; game i has seed SEED + i)
@@ -36,7 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                       help="fix one agent's Elo (default: the first agent at 0)")
   parser.add_argument("--batch", type=int, default=16,
                       help="games each worker plays together: a network agent answers them in one call per move")
-  parser.add_argument("--seed", type=int, default=0, help="game i is played with seed SEED + i")
+  parser.add_argument("--seed", type=_common.seed, default=0, help="game i is played with seed SEED + i")
   parser.add_argument("--resume", action="store_true", help="finish the tournament already in --out")
   parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 

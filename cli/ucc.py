@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from cli import _common
+
 HELP = "run a Stratego agent as a bot of the UCC 2012 Stratego manager (its protocol on stdin/stdout)"
 DESCRIPTION = """\
 Speaks the protocol of the 2012 UCC Stratego programming competition (the
@@ -40,7 +42,7 @@ examples:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
   parser.add_argument("--agent", default="random", metavar="SPEC",
                       help="random[:SEED], policy:PATH, run:RUN_DIR, py:MODULE:CALLABLE or ucc:COMMAND")
-  parser.add_argument("--seed", type=int, default=0, help="seeds the agent unless SPEC gives a seed")
+  parser.add_argument("--seed", type=_common.seed, default=0, help="seeds the agent unless SPEC gives a seed")
 
 
 def run(args: argparse.Namespace) -> int:

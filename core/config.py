@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import enum
+import math
 import pathlib
 import types
 import typing
@@ -103,14 +104,19 @@ def _coerce(value: Any, tp: Any, where: str) -> Any:
       return int(value)
     raise ConfigError(f"{where}: expected an integer, got {value!r}")
   if tp is float:
+    number = None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-      return float(value)
-    if isinstance(value, str):
+      number = float(value)
+    elif isinstance(value, str):
       try:
-        return float(value)  # YAML 1.1 reads `1e-4` as a string.
+        number = float(value)  # YAML 1.1 reads `1e-4` as a string.
       except ValueError:
         pass
-    raise ConfigError(f"{where}: expected a number, got {value!r}")
+    if number is None:
+      raise ConfigError(f"{where}: expected a number, got {value!r}")
+    if math.isnan(number):
+      raise ConfigError(f"{where}: expected a number, got NaN")
+    return number
   if tp is str:
     if isinstance(value, str):
       return value
@@ -122,15 +128,30 @@ def _coerce(value: Any, tp: Any, where: str) -> Any:
 
 def _from_mapping(cls: type[T], data: Mapping[str, Any], prefix: str = "") -> T:
   types_ = _field_types(cls)
+  defaults = {f.name: f.default for f in dataclasses.fields(cls)}
   kwargs = {}
   for key, value in data.items():
     if key not in types_:
       raise _unknown_key(str(key), list(types_), prefix)
     kwargs[key] = _coerce(value, types_[key], prefix + key)
+    _check_finite(kwargs[key], prefix + key, allow_inf=_is_inf(defaults[key]))
   try:
     return cls(**kwargs)
   except ValueError as e:  # __post_init__ validation.
     raise ConfigError(f"{prefix.rstrip('.') or cls.__name__}: {e}") from None
+
+
+def _is_inf(value: Any) -> bool:
+  return isinstance(value, float) and math.isinf(value)
+
+
+def _check_finite(value: Any, where: str, allow_inf: bool) -> None:
+  """Refuses an infinite number unless the field's own default is infinite (a cutoff that means "none")."""
+  if isinstance(value, (list, tuple)):
+    for i, v in enumerate(value):
+      _check_finite(v, f"{where}[{i}]", allow_inf=False)
+  elif _is_inf(value) and not allow_inf:
+    raise ConfigError(f"{where}: expected a finite number, got {value}")
 
 
 def _merge(base: dict[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:
@@ -141,6 +162,43 @@ def _merge(base: dict[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:
     else:
       out[k] = v
   return out
+
+
+# Deeper YAML than this is no config; PyYAML would recurse past Python's stack on it.
+MAX_YAML_DEPTH = 100
+
+
+def load_yaml(text: str | bytes, where: str) -> Any:
+  """Reads YAML text, or raises ConfigError naming `where` and the line for text that is not YAML.
+
+  Args:
+    text: the YAML; bytes must be UTF-8.
+    where: what the text is, for the message, e.g. "config file run.yaml".
+  """
+  if isinstance(text, bytes):
+    try:
+      text = text.decode("utf-8")
+    except UnicodeDecodeError as e:
+      line = text.count(b"\n", 0, e.start) + 1
+      raise ConfigError(f"{where} is not UTF-8 text (byte 0x{text[e.start]:02x} at line {line})") from None
+  depth = max_depth = 0
+  for ch in text:  # Flow nesting only; block nesting is bounded by indentation a reader can see.
+    depth += (ch in "[{") - (ch in "]}")
+    max_depth = max(max_depth, depth)
+  if max_depth > MAX_YAML_DEPTH:
+    raise ConfigError(f"{where} nests brackets {max_depth} deep; a config needs at most {MAX_YAML_DEPTH}")
+  try:
+    return yaml.safe_load(text)
+  except yaml.YAMLError as e:
+    mark = getattr(e, "problem_mark", None)
+    problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+    line = f" at line {mark.line + 1}" if mark is not None else ""
+    if isinstance(e, yaml.reader.ReaderError):
+      problem = f"unacceptable character #x{e.character:04x}" if isinstance(e.character, int) else e.reason
+      line = f" at line {text.count(chr(10), 0, e.position) + 1}"
+    raise ConfigError(f"{where} is not valid YAML{line}: {problem}") from None
+  except RecursionError:
+    raise ConfigError(f"{where} nests too deeply to be a config") from None
 
 
 def parse_override(cls: type, override: str) -> dict[str, Any]:
@@ -158,7 +216,7 @@ def parse_override(cls: type, override: str) -> dict[str, Any]:
     if key not in types_:
       raise _unknown_key(key, list(types_), prefix)
     node = types_[key]
-  value = yaml.safe_load(raw) if raw.strip() else ""
+  value = load_yaml(raw, f"override '{override}'") if raw.strip() else ""
   nested: Any = value
   for key in reversed(keys):
     nested = {key: nested}
@@ -182,11 +240,10 @@ def build(cls: type[T], yaml_path: str | pathlib.Path | None = None,
   if yaml_path is not None:
     path = pathlib.Path(yaml_path)
     try:
-      loaded = yaml.safe_load(path.read_text())
+      raw = path.read_bytes()
     except OSError as e:
       raise ConfigError(f"cannot read config file {path}: {e.strerror}") from None
-    except yaml.YAMLError as e:
-      raise ConfigError(f"config file {path} is not valid YAML: {str(e).splitlines()[0]}") from None
+    loaded = load_yaml(raw, f"config file {path}")
     if loaded is None:
       loaded = {}
     if not isinstance(loaded, Mapping):

@@ -1,11 +1,14 @@
-"""Atomic file writes: a crash leaves the old file or the new one, never half of one."""
+"""Atomic file writes (a crash leaves the old file or the new one, never half of one) and output checks."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import pathlib
+import tempfile
 from typing import IO, Iterator
+
+from core.errors import UserError
 
 
 @contextlib.contextmanager
@@ -36,3 +39,24 @@ def write_atomic(path: str | os.PathLike, data: str | bytes) -> pathlib.Path:
   with atomic_open(path, "w" if isinstance(data, str) else "wb") as f:
     f.write(data)
   return pathlib.Path(path)
+
+
+def ensure_writable_dir(path: str | os.PathLike, what: str = "the output folder") -> pathlib.Path:
+  """Creates folder `path` if needed and checks that files can be written in it, before any work starts.
+
+  Raises:
+    UserError: in one line, when `path` is a file, lies under a file, or cannot be created or written.
+  """
+  path = pathlib.Path(path)
+  for folder in (path, *path.parents):
+    if folder.exists() or folder.is_symlink():
+      if not folder.is_dir():
+        where = "is a file" if folder == path else f"is under {folder}, which is a file"
+        raise UserError(f"{what} {path} {where}, not a folder")
+      break
+  try:
+    path.mkdir(parents=True, exist_ok=True)
+    tempfile.TemporaryFile(dir=path).close()
+  except OSError as e:
+    raise UserError(f"cannot write to {what} {path}: {e.strerror or e}") from None
+  return path

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import math
 import pathlib
 from typing import Sequence
 
@@ -22,7 +23,7 @@ def parse_anchor(text: str | None) -> tuple[str, float] | None:
     value = float(elo)
   except ValueError:
     value = None
-  if not spec or value is None:
+  if not spec or value is None or not math.isfinite(value):
     raise UserError(f"--anchor '{text}': expected SPEC=ELO, e.g. random=0")
   return spec, value
 
@@ -61,8 +62,8 @@ def tournament(game_str: str, agents: Sequence[str], games: int, out: str | path
   everyone = ([gauntlet] if gauntlet else []) + list(agents)
   if anchor is not None and anchor[0] not in everyone:
     raise UserError(f"--anchor names '{anchor[0]}', which is not one of the agents")
+  check_agents(game_str, everyone)  # before --out is written: bad input leaves no folder behind
   out = runner.prepare(out, _manifest(game_str, agents, games, gauntlet, seed, "tournament"), resume)
-  check_agents(game_str, everyone)
   rows = runner.run(game_str, pairings, out, workers, progress, done=runner.read_results(out), batch=batch)
   table = report.write_tables(out, rows, anchor)
   report.write_report(out, rows, table, game_str)
@@ -80,11 +81,11 @@ def match(game_str: str, a: str, b: str, games: int, sprt: str | None = None, wo
     raise UserError("the two agents are the same spec; give them different seeds, e.g. random:1 random:2")
   test = ratings.parse_sprt(sprt) if sprt else None
   pairings = runner.schedule([a, b], games, None, seed)
+  check_agents(game_str, [a, b])  # before --out is written: bad input leaves no folder behind
   done = []
   if out is not None:
     out = runner.prepare(out, _manifest(game_str, [a, b], games, None, seed, "match"), resume)
     done = runner.read_results(out)
-  check_agents(game_str, [a, b])
 
   def counts(rows):
     """B's wins, losses and draws (cutechess reports the second engine's Elo gain over the first)."""

@@ -44,6 +44,9 @@ def play_vs_random(game: StrategoGame, probs_fn: vs_random.ProbsFn, num_games: i
     seed: seed of the setups and of both players' sampling.
     greedy: play the agent's most likely action instead of sampling.
   """
+  if not isinstance(game, StrategoGame):
+    raise ValueError(f"{game} is not Stratego: this evaluator plays stratego(...) games only "
+                     f"(a policy trained on another game belongs to evaluation.vs_random)")
   if not supports(game):
     raise ValueError(f"{game}: the JAX rules need deployment=play or random, or an initial_board")
   config = game.config

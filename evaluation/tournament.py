@@ -110,6 +110,8 @@ def read_results(out_dir: str | pathlib.Path) -> list[dict[str, Any]]:
 def prepare(out_dir: str | pathlib.Path, manifest: dict[str, Any], resume: bool) -> pathlib.Path:
   """Creates the output folder or checks it holds this tournament; one-line UserError otherwise."""
   out = pathlib.Path(out_dir)
+  if not out.is_dir():
+    files.ensure_writable_dir(out, "--out")  # a file, under a file or unwritable: one line, before any game
   path = out / MANIFEST
   if path.exists():
     held = json.loads(path.read_text())

@@ -28,6 +28,7 @@ inherits them everywhere (GTP engine, SGF replay, datasets):
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Sequence
 
 import numpy as np
@@ -62,6 +63,8 @@ class GoConfig:
   max_game_length: int = 0
 
   def __post_init__(self):
+    if not math.isfinite(self.komi):
+      raise ValueError(f"komi must be a finite number, got {self.komi}")
     if not MIN_SIZE <= self.board_size <= MAX_SIZE:
       raise ValueError(f"board_size must be in {MIN_SIZE}..{MAX_SIZE}, got {self.board_size}")
     if self.handicap not in (0, *range(2, 10)):

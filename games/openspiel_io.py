@@ -11,8 +11,17 @@ import pyspiel
 
 
 def load_game(name: str) -> pyspiel.Game:
-  """Loads an OpenSpiel game by its string, registering this project's games first."""
+  """Loads an OpenSpiel game by its string, registering this project's games first.
+
+  Raises:
+    ValueError: an integer parameter OpenSpiel cannot hold (it would fail a
+      CHECK inside its parser with no word of which parameter).
+  """
+  import re
   import games  # noqa: F401  (registers stratego with pyspiel)
+  for key, value in re.findall(r"(\w+)\s*=\s*([-+]?\d+)\s*[,)]", name):
+    if abs(int(value) if len(value) < 30 else 2**31) >= 2**31:
+      raise ValueError(f"game parameter {key}={value[:30]} is too large (at most {2**31 - 1})")
   return pyspiel.load_game(name)
 
 

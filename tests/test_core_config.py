@@ -155,3 +155,55 @@ def test_base_config_then_file_then_overrides(tmp_path):
   assert cfg == RunConfig(algo=Algo.SUPERVISED,
                           learner=LearnerConfig(batch_size=64, learning_rate=0.1, betas=(0.5, 0.5)))
   assert config.build(RunConfig, base=preset) == preset
+
+
+@pytest.mark.parametrize("override, message", [
+    ("learner.learning_rate=.nan", "learner.learning_rate: expected a number, got NaN"),
+    ("learner.learning_rate=nan", "learner.learning_rate: expected a number, got NaN"),
+    ("learner.learning_rate=.inf", "learner.learning_rate: expected a finite number, got inf"),
+    ("learner.learning_rate=-1e999", "learner.learning_rate: expected a finite number, got -inf"),
+    ("learner.betas=[.nan, 0.5]", "learner.betas[0]: expected a number, got NaN"),
+    ("learner.betas=[0.1, .inf]", "learner.betas[1]: expected a finite number, got inf"),
+])
+def test_numbers_must_be_finite(override, message):
+  # NaN compares false with every bound, so a `__post_init__` range check let it through.
+  with pytest.raises(config.ConfigError) as e:
+    config.build(RunConfig, overrides=[override])
+  assert message in str(e.value)
+
+
+def test_an_infinite_default_may_stay_infinite():
+  @dataclasses.dataclass(frozen=True)
+  class Cutoff:
+    rho: float = float("inf")
+  assert config.build(Cutoff, overrides=["rho=.inf"]).rho == float("inf")
+  assert config.build(Cutoff, overrides=["rho=2"]).rho == 2.0
+  with pytest.raises(config.ConfigError, match="rho: expected a number, got NaN"):
+    config.build(Cutoff, overrides=["rho=.nan"])
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"learner:\n  batch_size: 3\n bad: [\n", "bad.yaml is not valid YAML at line 3: "),
+    (b"learner:\n  batch_size: 3 # caf\xe9\n", "bad.yaml is not UTF-8 text (byte 0xe9 at line 2)"),
+    (b"\x00\x01\x02\xff\xfe", "bad.yaml is not UTF-8 text"),
+    (b"learner: \x01\n", "bad.yaml is not valid YAML at line 1: unacceptable character #x0001"),
+    (b"a: " + b"[" * 5000 + b"]" * 5000, "bad.yaml nests brackets 5000 deep"),
+    ("".join(f"{' ' * i}k{i}:\n" for i in range(3000)).encode(), "bad.yaml nests too deeply"),
+])
+def test_bad_yaml_files_name_the_file_and_line(tmp_path, data, message):
+  path = tmp_path / "bad.yaml"
+  path.write_bytes(data)
+  with pytest.raises(config.ConfigError) as e:
+    config.build(RunConfig, path)
+  assert message in str(e.value) and "\n" not in str(e.value)
+
+
+@pytest.mark.parametrize("override, message", [
+    ("learner.betas=[[[[", "override 'learner.betas=[[[[' is not valid YAML at line 1"),
+    ("learner.betas=" + "[" * 3000, "nests brackets 3000 deep"),
+    ("learner.batch_size={a: 1", "is not valid YAML"),
+])
+def test_bad_yaml_in_overrides(override, message):
+  with pytest.raises(config.ConfigError) as e:
+    config.build(RunConfig, overrides=[override])
+  assert message in str(e.value)

@@ -31,6 +31,9 @@ BAD_INPUTS = [
     ([], "boardsize 25", "? unacceptable size\n\n"),
     ([], "boardsize 1", "? unacceptable size\n\n"),
     ([], "7 boardsize 0", "?7 unacceptable size\n\n"),
+    ([], "boardsize " + "9" * 100_000, "? unacceptable size\n\n"),   # once "internal error" (int() refuses it)
+    ([], "boardsize \u00b2", "? syntax error\n\n"),                  # a digit to isdigit(), not to int()
+    ([], "loadsgf x.sgf " + "9" * 5000, "? syntax error\n\n"),
     ([], "komi", "? syntax error\n\n"),
     ([], "komi seven", "? syntax error\n\n"),
     ([], "komi nan", "? syntax error\n\n"),

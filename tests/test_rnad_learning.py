@@ -192,7 +192,7 @@ def test_checkpoint_of_another_config_is_a_user_error(tmp_path):
   other = networks_fakes.network(mlp(4, 4), 2).init(jax.random.PRNGKey(0), np.zeros((1, 5), np.float32))
   with pytest.raises(UserError, match="does not fit"):
     checkpoint.load(path, other)
-  with pytest.raises(UserError, match="cannot read"):
+  with pytest.raises(UserError, match="missing.npz cannot be read"):
     checkpoint.load(tmp_path / "missing.npz", params)
 
 

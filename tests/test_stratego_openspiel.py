@@ -51,11 +51,26 @@ def test_game_sizes():
     ({"deployment": "shuffle"}, "deployment must be one of play, random, file"),
     ({"deployment": "file"}, "deployment=file needs setups_file"),
     ({"initial_board": "AAA"}, "initial_board: a board has 100 letters, got 3"),
-    ({"max_moves": 0}, "max_moves must be at least 1"),
+    ({"max_moves": 0}, "max_moves must be in 1..1000000"),
+    ({"max_moves": 5_000_000}, "max_moves must be in 1..1000000"),
+    ({"max_moves_since_attack": 2**30}, "max_moves_since_attack must be in 1..1000000"),
+    # Boards no game starts from: once accepted.
+    ({"initial_board": board({"a1": "M", "b1": "M", "e4": "L", "j10": "Y", "e7": "X"})},
+     "initial_board: Red has 2 flags; a side has exactly one"),
+    ({"initial_board": board({"e4": "L", "j10": "Y", "e7": "X"})}, "initial_board: Red has 0 flags"),
+    ({"initial_board": board({})}, "initial_board: Red has 0 flags"),
+    ({"initial_board": board({"a1": "M", "e4": "L", "j10": "Y", "j9": "N"})}, "initial_board: Blue has no piece that moves"),
 ])
 def test_bad_parameters_are_named(params, error):
   with pytest.raises(Exception, match=error):
     pyspiel.load_game("stratego", params)
+
+
+def test_an_integer_parameter_too_large_for_openspiel_is_named():
+  # OpenSpiel's parser once failed with "CHECK_TRUE(success)" and no word of which parameter.
+  from games import openspiel_io
+  with pytest.raises(ValueError, match=r"game parameter max_moves=1000000000000 is too large"):
+    openspiel_io.load_game("stratego(variant=barrage,max_moves=1000000000000)")
 
 
 def test_play_deployment_places_pieces_in_order_then_red_moves():

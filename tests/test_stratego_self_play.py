@@ -15,7 +15,7 @@ import networks_fakes  # tests/networks_fakes.py (pytest puts tests/ on the path
 from learners.rnad import config, learning, networks
 
 # Two scouts, a marshal and a flag each: short games with long scout moves.
-BOARD = board({"a1": "F", "b2": "C", "e4": "C", "j1": "L", "a10": "F", "c9": "C", "f7": "C", "j10": "L"})
+BOARD = board({"a1": "M", "b2": "D", "e4": "D", "j1": "L", "a10": "Y", "c9": "P", "f7": "P", "j10": "X"})
 
 
 def _actor(game, num_games=6, trajectory_max=40, chunk_size=2, seed=0, features=True, from_to_dim=0, explore=0.0,

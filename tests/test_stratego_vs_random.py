@@ -94,3 +94,9 @@ def test_setups_from_a_file_are_refused(tmp_path):
   assert not stratego_vs_random.supports(g)
   with pytest.raises(ValueError, match="initial_board"):
     stratego_vs_random.play_vs_random(g, uniform, 2)
+
+
+def test_a_game_that_is_not_stratego_is_named_as_such():
+  # A Kuhn policy's game was once told that "the JAX rules need deployment=play or random".
+  with pytest.raises(ValueError, match=r"kuhn_poker\(\) is not Stratego"):
+    stratego_vs_random.play_vs_random(openspiel_io.load_game("kuhn_poker"), uniform, 2)

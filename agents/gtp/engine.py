@@ -36,6 +36,11 @@ class _Failure(Exception):
   """A command that fails: its message becomes the `? ...` answer."""
 
 
+def _move_number(text: str) -> bool:
+  """Whether `text` is a move number of `loadsgf`: ASCII digits, at least 1, not absurdly long."""
+  return text.isascii() and text.isdigit() and len(text) <= 9 and int(text) >= 1
+
+
 def clean_line(line: str) -> str:
   """A GTP input line after the spec's preprocessing (may be empty)."""
   line = line.split("#", 1)[0]
@@ -197,8 +202,10 @@ class GtpEngine:
     return ""
 
   def _boardsize(self, args: list[str]) -> str:
-    if len(args) != 1 or not args[0].isdigit():
+    if len(args) != 1 or not (args[0].isascii() and args[0].isdigit()):
       raise _Failure("syntax error")
+    if len(args[0].lstrip("0")) > 2:  # Too big to be a board; int() of 100k digits would be refused.
+      raise _Failure("unacceptable size")
     size = int(args[0])
     if not go.MIN_SIZE <= size <= go.MAX_SIZE:
       raise _Failure("unacceptable size")
@@ -298,7 +305,7 @@ class GtpEngine:
     return ""
 
   def _loadsgf(self, args: list[str]) -> str:
-    if len(args) not in (1, 2) or (len(args) == 2 and (not args[1].isdigit() or int(args[1]) < 1)):
+    if len(args) not in (1, 2) or (len(args) == 2 and not _move_number(args[1])):
       raise _Failure("syntax error")
     try:
       record = sgf.read_sgf(args[0])

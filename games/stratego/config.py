@@ -6,6 +6,10 @@ import dataclasses
 
 from games.stratego.pieces import Variant
 
+# The longest game limit: a million moves is far past any real game, and the counters and
+# OpenSpiel's game length stay well inside int32.
+MAX_MOVES = 1_000_000
+
 
 @dataclasses.dataclass(frozen=True)
 class RulesConfig:
@@ -31,10 +35,10 @@ class RulesConfig:
   def __post_init__(self):
     if not isinstance(self.variant, Variant):
       raise ValueError(f"variant must be a Variant, got {self.variant!r}")
-    if self.max_moves < 1:
-      raise ValueError(f"max_moves must be at least 1, got {self.max_moves}")
-    if self.max_moves_since_attack < 1:
-      raise ValueError(f"max_moves_since_attack must be at least 1, got {self.max_moves_since_attack}")
+    if not 1 <= self.max_moves <= MAX_MOVES:
+      raise ValueError(f"max_moves must be in 1..{MAX_MOVES}, got {self.max_moves}")
+    if not 1 <= self.max_moves_since_attack <= MAX_MOVES:
+      raise ValueError(f"max_moves_since_attack must be in 1..{MAX_MOVES}, got {self.max_moves_since_attack}")
     if not 0 <= self.history <= 64:
       raise ValueError(f"history must be in 0..64, got {self.history}")
     if not 2 <= self.chase_memory <= 256:

@@ -67,6 +67,22 @@ def parse_board(text: str) -> np.ndarray:
   return out
 
 
+def check_playable(board) -> None:
+  """Raises ValueError unless each side has exactly one flag and at least one piece that moves.
+
+  A board without a flag has no way to win, and one whose side cannot move
+  ends before it starts; neither is a Stratego position.
+  """
+  board = np.asarray(board)
+  for side, offset in (("Red", 0), ("Blue", pieces.BLUE_OFFSET)):
+    types = board[(board > offset) & (board <= offset + pieces.NUM_TYPES)] - offset
+    flags = int(np.sum(types == pieces.FLAG))
+    if flags != 1:
+      raise ValueError(f"{side} has {flags} flags; a side has exactly one")
+    if not np.any((types != pieces.FLAG) & (types != pieces.BOMB)):
+      raise ValueError(f"{side} has no piece that moves")
+
+
 def format_board(board) -> str:
   """int[100] square codes -> the 100-letter board string."""
   return "".join(pieces.letter(int(c)) for c in np.asarray(board))

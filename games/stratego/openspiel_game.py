@@ -69,9 +69,14 @@ class GameParameterError(UserError, ValueError):
 
 
 class StrategoGame(pyspiel.Game):
-  """Stratego with the parameters in `_DEFAULTS`; see the module docstring."""
+  """Stratego with the parameters in `_DEFAULTS`; see the module docstring.
 
-  def __init__(self, params=None):
+  An `initial_board` must be a real start: exactly one flag and a piece that
+  moves on each side (`notation.check_playable`). Rule tests build positions
+  that are not with `check_board=False` (see `games.stratego.testing`).
+  """
+
+  def __init__(self, params=None, check_board: bool = True):
     params = {**_DEFAULTS, **(params or {})}
     try:
       variant = P.Variant(params["variant"])
@@ -92,6 +97,8 @@ class StrategoGame(pyspiel.Game):
     if params["initial_board"]:
       try:
         self.initial_board = notation.parse_board(params["initial_board"])
+        if check_board:
+          notation.check_playable(self.initial_board)
       except ValueError as e:
         raise GameParameterError(f"initial_board: {e}") from None
     self.setups = None

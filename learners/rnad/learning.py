@@ -220,10 +220,12 @@ class RNaDLearner(interfaces.Learner):
   def version(self) -> int:
     return int(self.state.step)
 
-  def save(self, path, meta: dict | None = None):
-    return checkpoint.save(path, self.state._asdict(), dict(meta or {}, step=self.version()))
+  def save(self, path, meta: dict | None = None, previous=None):
+    """Checkpoints the state to `path`; with `previous`, the file it replaces moves there."""
+    return checkpoint.save(path, self.state._asdict(), dict(meta or {}, step=self.version()), previous=previous)
 
-  def restore(self, path) -> dict:
-    tree, meta = checkpoint.load(path, self.state._asdict())
+  def restore(self, path, fallback=None) -> dict:
+    """Loads the state from `path`, or from `fallback` when `path` is damaged."""
+    tree, meta = checkpoint.load(path, self.state._asdict(), fallback=fallback)
     self.state = TrainingState(**jax.tree.map(jnp.asarray, tree))
     return meta
