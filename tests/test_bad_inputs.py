@@ -142,6 +142,12 @@ CASES = [
     (["data", "positions", "{w}/sgf", "--out", "{w}/afile"], "afile is a file, not a folder"),
     (["data", "positions", "{w}/sgf", "--out", "{w}/afile/d"], "{w}/afile is a file, not a folder"),
     (["data", "positions", "{w}/nowhere", "--out", "{w}/d"], "nowhere"),
+    # play: checked before the server starts
+    (["play", "--no-browser", "--game", "kuhn_poker"], "the GUI plays stratego(...) and go(...), not kuhn_poker"),
+    (["play", "--no-browser", "--game", "go(board_size=99)"], "board_size must be in 2..19, got 99"),
+    (["play", "--no-browser", "--game", "go(board_size=9)", "--agent", "policy:{w}/missing.npz"], "missing.npz"),
+    (["play", "--no-browser", "--replay", "{w}/run/config.yaml"], "is neither a Stratego record (.json) nor an SGF"),
+    (["play", "--no-browser", "--replay", "{w}/sgf"], "--replay: no file"),
 ]
 
 
