@@ -248,7 +248,10 @@ def load_run(run_dir: str | pathlib.Path, seed: int = 0) -> PolicyAgent:
   network_cfg = network_config_from_dict(learner["network"])
   ft = learner.get("finetune", {})
   pp = PostProcess(ft["threshold"], ft["discretization"]) if ft.get("at_eval") else None
-  which = "params_target" if cfg.get("eval", {}).get("policy", "target") == "target" else "params"
+  if cfg.get("algo") == "supervised":  # one set of parameters
+    which = "params"
+  else:
+    which = "params_target" if cfg.get("eval", {}).get("policy", "target") == "target" else "params"
   game = openspiel_io.load_game(cfg["game"])
   network = for_game(network_cfg, game)
   params, meta = checkpoint.load(run_dir / rundir.CHECKPOINT, _template(network, game), subtree=which,

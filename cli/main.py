@@ -17,7 +17,7 @@ from cli import _common  # noqa: E402
 from core.errors import UserError  # noqa: E402
 
 # Subcommand modules under cli/, each with HELP, DESCRIPTION, add_arguments(parser), run(args) -> int.
-COMMANDS = ("doctor", "train", "play", "match", "tournament", "plot", "gtp", "ucc", "data", "model")
+COMMANDS = ("doctor", "train", "play", "match", "tournament", "predict", "plot", "gtp", "ucc", "data", "model")
 
 
 def make_parser() -> _common.Parser:

@@ -27,9 +27,10 @@ examples:
   stratago train --game kuhn_poker --out runs/kuhn2 --set learner.eta=0.1 --set actors.num_actors=3
   stratago train --resume runs/kuhn --set run.max_learner_steps=30000   # 10,000 more than the preset's
   stratago train --game 'go(board_size=9)' --out runs/go9 --network resnet:small --set run.max_minutes=5
+  stratago train --algo supervised --data data/gnugo9 --out runs/sl9   # Go from expert games, 50 min on a CPU
 """
 
-ALGOS = ("rnad",)
+ALGOS = ("rnad", "supervised")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -37,6 +38,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                       help="OpenSpiel game string, e.g. kuhn_poker, leduc_poker, "
                            "'stratego(variant=barrage,deployment=random)' (default: the preset's, kuhn_poker)")
   parser.add_argument("--algo", default="rnad", choices=ALGOS, help="training algorithm")
+  parser.add_argument("--data", metavar="DATASET_DIR", default=None,
+                      help="--algo supervised: a Go position dataset (`stratago data positions`)")
   parser.add_argument("--out", metavar="RUN_DIR", default=None, help="output folder of the run")
   parser.add_argument("--resume", metavar="RUN_DIR", default=None,
                       help="continue the run in RUN_DIR from its last checkpoint, with its config.yaml")
@@ -72,6 +75,10 @@ def build_train_config(game: str | None, config_file: str | None, overrides: lis
 
 
 def run(args: argparse.Namespace) -> int:
+  if args.algo == "supervised" or (args.resume and _resumed_algo(args.resume) == "supervised"):
+    return _run_supervised(args)
+  if args.data:
+    raise UserError("--data is for --algo supervised")
   from actors import local
   from core import config as config_lib
   if args.resume:
@@ -97,5 +104,45 @@ def run(args: argparse.Namespace) -> int:
     parts.append(f"win rate vs random {summary['win_rate_vs_random']:.3f}")
   if cfg.learner.finetune.at_eval:
     parts.append(f"policy post-processed ({cfg.learner.finetune.describe()})")
+  print(f"train: {', '.join(parts)}; policy {summary['policy']}", flush=True)
+  return 0
+
+
+def _resumed_algo(run_dir: str) -> str:
+  """The algorithm of the run in RUN_DIR (its config.yaml's `algo`, R-NaD's runs having none)."""
+  path = pathlib.Path(run_dir) / "config.yaml"
+  try:
+    text = path.read_text()
+  except (OSError, UnicodeDecodeError):
+    return "rnad"  # the R-NaD path says what is wrong with the folder
+  return "supervised" if any(line.strip() == "algo: supervised" for line in text.splitlines()) else "rnad"
+
+
+def _run_supervised(args: argparse.Namespace) -> int:
+  """`--algo supervised`: a policy and value from a Go position dataset (see `actors.supervised_loop`)."""
+  import dataclasses
+  from actors import supervised_loop
+  from core import config as config_lib
+  cls = supervised_loop.SupervisedTrainConfig
+  if args.resume:
+    if args.config or args.game or args.network or args.data or (args.out and args.out != args.resume):
+      raise UserError("--resume takes the run's own config.yaml; use --set to change a value")
+    run_dir = pathlib.Path(args.resume)
+    cfg = config_lib.build(cls, run_dir / "config.yaml", args.overrides)
+  else:
+    if not args.out:
+      raise UserError("give --out RUN_DIR (or --resume RUN_DIR)")
+    run_dir = pathlib.Path(args.out)
+    flags = {"data.path": args.data, "game": args.game}
+    base = cls()
+    if args.network:
+      base = dataclasses.replace(base, learner=dataclasses.replace(base.learner, network=network_config(args.network)))
+    cfg = config_lib.build(cls, args.config, [*(f"{k}={v}" for k, v in flags.items() if v), *args.overrides],
+                           base=base)
+  summary = supervised_loop.train(cfg, run_dir, resume=bool(args.resume), progress=not args.no_progress)
+  parts = [f"{summary['learner_steps']} learner steps ({summary['positions_seen']:,} positions) "
+           f"in {summary['wall_s']:.0f} s"]
+  if "val_top1" in summary:
+    parts.append(f"held-out top-1 {summary['val_top1']:.3f}, top-5 {summary['val_top5']:.3f}")
   print(f"train: {', '.join(parts)}; policy {summary['policy']}", flush=True)
   return 0

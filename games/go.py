@@ -360,3 +360,44 @@ def board_to_string(board: np.ndarray) -> str:
     lines.append(f"{row + 1:2d} {cells} {row + 1}")
   lines.append(f"   {letters}")
   return "\n".join(lines)
+
+
+# --- Symmetries and network inputs ---------------------------------------------------------
+
+
+def symmetry_permutations(size: int) -> np.ndarray:
+  """int32 [8, N*N + 1]: where each of the board's 8 symmetries sends each action (pass stays).
+
+  Symmetry k rotates the board k % 4 quarter turns anticlockwise, after
+  reflecting it in the vertical axis when k >= 4; 0 is the identity. A board
+  moves with its actions: `new.flat[perm[k]] = old.flat` (the stone on point
+  a goes to point perm[k][a]).
+  """
+  rows, cols = np.divmod(np.arange(size * size), size)
+  out = np.empty((8, size * size + 1), np.int32)
+  for k in range(8):
+    r, c = rows, (size - 1 - cols if k >= 4 else cols)
+    for _ in range(k % 4):
+      r, c = c, size - 1 - r  # a quarter turn anticlockwise, row 0 at the bottom
+    out[k, :-1] = r * size + c
+    out[k, -1] = size * size
+  return out
+
+
+def observation_from_planes(planes: np.ndarray, to_play: np.ndarray) -> np.ndarray:
+  """OpenSpiel's go observation tensors, float32 [B, 4 * N * N], from dataset rows.
+
+  Args:
+    planes: uint8 [B, 2, N, N]: the side to move's stones, then the opponent's.
+    to_play: int [B]: BLACK or WHITE to move.
+
+  The planes of OpenSpiel's tensor are Black's stones, White's, the empty
+  points, and a plane of ones when White is to move.
+  """
+  planes = np.asarray(planes, np.float32)
+  white = (np.asarray(to_play) == WHITE)[:, None, None]
+  black_stones = np.where(white, planes[:, 1], planes[:, 0])
+  white_stones = np.where(white, planes[:, 0], planes[:, 1])
+  empty = 1.0 - black_stones - white_stones
+  turn = np.broadcast_to(white, black_stones.shape).astype(np.float32)
+  return np.stack([black_stones, white_stones, empty, turn], axis=1).reshape(len(planes), -1)

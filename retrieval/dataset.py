@@ -220,6 +220,21 @@ class PositionDataset:
     item["planes"] = unpack_planes(np.asarray(arrays["planes"][row]), self.board_size)
     return item
 
+  @property
+  def num_shards(self) -> int:
+    return len(self._shards)
+
+  def column(self, shard: int, name: str) -> np.ndarray:
+    """One field of one shard, memory-mapped (e.g. its `game` column, to split rows by game)."""
+    return self._shards[shard][name]
+
+  def take(self, shard: int, rows: np.ndarray) -> dict[str, np.ndarray]:
+    """The positions at `rows` (sorted reads are kinder to the page cache) of `shard`, planes unpacked."""
+    arrays = self._shards[shard]
+    batch = {k: np.asarray(arrays[k][rows]) for k in FIELDS if k != "planes"}
+    batch["planes"] = unpack_planes(np.asarray(arrays["planes"][rows]), self.board_size)
+    return batch
+
   def batches(self, batch_size: int, shuffle: bool = False, seed: int = 0,
               drop_last: bool = False) -> Iterator[dict[str, np.ndarray]]:
     """Batches of positions, shard by shard (shards and rows shuffled when asked)."""
@@ -235,8 +250,21 @@ class PositionDataset:
         idx = rows[start:start + batch_size]
         if drop_last and len(idx) < batch_size:
           break
-        if shuffle:
-          idx = np.sort(idx)  # Sorted reads are kinder to the page cache.
-        batch = {k: np.asarray(arrays[k][idx]) for k in FIELDS if k != "planes"}
-        batch["planes"] = unpack_planes(np.asarray(arrays["planes"][idx]), self.board_size)
-        yield batch
+        yield self.take(shard, np.sort(idx) if shuffle else idx)
+
+
+def split_by_game(num_games: int, validation_fraction: float, seed: int = 0) -> np.ndarray:
+  """bool [num_games]: True for the games held out for validation, a seeded random `validation_fraction` of them.
+
+  Splitting by game, never by position, keeps every position of a game on one
+  side: positions of one game are alike, and a network that saw some of them
+  would be judged on what it has all but seen.
+  """
+  if not 0 <= validation_fraction < 1:
+    raise ValueError(f"validation_fraction must be in [0, 1), got {validation_fraction}")
+  held = int(np.ceil(validation_fraction * num_games)) if validation_fraction > 0 else 0
+  if held >= num_games and num_games > 0:
+    held = num_games - 1  # at least one game to train on
+  out = np.zeros(num_games, bool)
+  out[np.random.default_rng(seed).permutation(num_games)[:held]] = True
+  return out

@@ -148,6 +148,10 @@ CASES = [
     (["play", "--no-browser", "--game", "go(board_size=9)", "--agent", "policy:{w}/missing.npz"], "missing.npz"),
     (["play", "--no-browser", "--replay", "{w}/run/config.yaml"], "is neither a Stratego record (.json) nor an SGF"),
     (["play", "--no-browser", "--replay", "{w}/sgf"], "--replay: no file"),
+    # predict: a network over a Go dataset
+    (["predict", "--agent", "random", "--data", "{w}/sgf"], "is not a position dataset"),
+    (["predict", "--agent", "policy:{w}/missing.npz", "--data", "{w}/sgf"], "is not a position dataset"),
+    (["predict", "--agent", "random", "--data", "{w}/sgf", "--batch", "0"], "--max-positions must be >= 0 and --batch >= 1"),
 ]
 
 

@@ -1,0 +1,1 @@
+"""Supervised learning from expert games: policy (the move played) and value (the game's outcome)."""
