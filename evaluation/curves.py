@@ -24,6 +24,13 @@ SERIES = (
     ("policy_entropy", "policy entropy (nats)"),
     ("learner_steps_per_s", "learner steps / s"),
     ("actor_moves_per_s", "actor moves / s"),
+    # Supervised runs (`--algo supervised`).
+    ("val_top1", "held-out top-1 move accuracy"),
+    ("val_top5", "held-out top-5 move accuracy"),
+    ("val_cross_entropy", "held-out cross-entropy (nats)"),
+    ("policy_loss", "training cross-entropy (nats)"),
+    ("val_value_mse", "held-out value MSE"),
+    ("positions_per_s", "training positions / s"),
 )
 
 

@@ -62,3 +62,13 @@ def test_plot_of_a_folder_without_metrics_is_one_line(tmp_path, stratago, conten
   assert out.returncode == 2
   assert error in out.stderr and len(out.stderr.strip().splitlines()) == 1
   assert "Traceback" not in out.stderr
+
+
+def test_supervised_runs_get_their_own_panels():
+  rows = [{"step": 500, "time": 60.0, "val_top1": 0.25, "val_top5": 0.5, "positions_per_s": 900.0},
+          {"step": 1000, "time": 120.0, "val_top1": 0.375, "val_top5": 0.625, "positions_per_s": 1000.0}]
+  from evaluation import curves as curves_lib
+  got = curves_lib.curves(rows)
+  assert list(got) == ["val_top1", "val_top5", "positions_per_s"]
+  assert got["val_top1"].steps == [500, 1000] and got["val_top1"].values == [0.25, 0.375]
+  assert got["val_top1"].minutes == [0.0, 1.0]
