@@ -196,8 +196,9 @@ def load_policy(path: str | pathlib.Path, seed: int = 0, post_process: bool | No
   shared by every agent loaded from it, so a match can make a fresh, freshly seeded agent per game.
   """
   path = pathlib.Path(path)
-  meta = _policy_meta(path)
-  network, params, pp = _load_policy(str(path.resolve()), path.stat().st_mtime_ns)
+  if not path.is_file():
+    _policy_meta(path)  # the one-line error for a missing file
+  meta, network, params, pp = _load_policy(str(path.resolve()), path.stat().st_mtime_ns)
   if post_process is False:
     pp = None
   elif post_process and pp is None:
@@ -206,7 +207,8 @@ def load_policy(path: str | pathlib.Path, seed: int = 0, post_process: bool | No
 
 
 @functools.lru_cache(maxsize=16)
-def _load_policy(path: str, mtime_ns: int) -> tuple[Network, Any, PostProcess | None]:
+def _load_policy(path: str, mtime_ns: int) -> tuple[dict, Network, Any, PostProcess | None]:
+  """(meta, network, parameters, post-processing) of a policy file, read once per path and modification time."""
   del mtime_ns  # A new file at the same path is another key.
   meta = _policy_meta(pathlib.Path(path))
   if meta.get("format") == FORMAT:
@@ -219,7 +221,7 @@ def _load_policy(path: str, mtime_ns: int) -> tuple[Network, Any, PostProcess | 
   game = openspiel_io.load_game(meta["game"])
   network = for_game(network_cfg, game)
   params, _ = checkpoint.load(path, _template(network, game))
-  return network, params, pp
+  return meta, network, params, pp
 
 
 def trained_game(path: str | pathlib.Path, run: bool = False) -> str:
