@@ -140,6 +140,7 @@ class PolicyAgent(base.Agent):
     self.step_count = int(step)
     self.post_process = post_process
     self._probs_fn = _probs_fn(network, post_process)
+    self._evaluate_fn = None  # compiled on first use: only a search asks for values
     self._rng = np.random.default_rng(seed)
 
   def probs(self, obs: np.ndarray, legal: np.ndarray) -> np.ndarray:
@@ -151,7 +152,9 @@ class PolicyAgent(base.Agent):
 
     Every exported policy keeps its value head (learners export all the network's parameters).
     """
-    pi, v = _evaluate_fn(self.network)(self.params, np.asarray(obs, np.float32), np.asarray(legal, np.float32))
+    if self._evaluate_fn is None:
+      self._evaluate_fn = _evaluate_fn(self.network)
+    pi, v = self._evaluate_fn(self.params, np.asarray(obs, np.float32), np.asarray(legal, np.float32))
     return np.asarray(pi), np.asarray(v)
 
   @property

@@ -117,7 +117,7 @@ class _Node:
     self.state = state
     self.terminal = state.is_terminal()
     self.player = -1 if self.terminal else state.current_player()
-    self.returns = np.asarray(state.returns(), np.float64) if self.terminal else None
+    self.returns = state.returns() if self.terminal else None
     self.actions = None  # [K] legal actions, once evaluated
     self.prior = self.visits = self.value_sum = self.children = None
     self.n = 0    # the node's own evaluation plus its children's visits (virtual ones too)
@@ -138,10 +138,10 @@ class _Node:
 
   def select(self, c_puct: float) -> int:
     """The child index PUCT picks (lowest index among equals)."""
+    v = self.visits
     fpu = self.w / self.n if self.n else 0.0
-    q = np.where(self.visits > 0, self.value_sum / np.maximum(self.visits, 1), fpu)
-    u = c_puct * self.prior * math.sqrt(self.n) / (1 + self.visits)
-    return int(np.argmax(q + u))
+    q = (self.value_sum + fpu * (v == 0)) / np.maximum(v, 1)
+    return int(np.argmax(q + (c_puct * math.sqrt(self.n)) * self.prior / (v + 1)))
 
   def child(self, i: int) -> "_Node":
     if self.children[i] is None:
@@ -151,9 +151,9 @@ class _Node:
     return self.children[i]
 
 
-def _returns(value: float, player: int, num_players: int) -> np.ndarray:
+def _returns(value: float, player: int, num_players: int) -> list[float]:
   """A zero-sum returns vector from one player's value (two players: [v, -v] or [-v, v])."""
-  out = np.full(num_players, -value / max(1, num_players - 1))
+  out = [-value / max(1, num_players - 1)] * num_players
   out[player] = value
   return out
 
@@ -259,7 +259,7 @@ class Search:
       if path:
         self._backup(path, returns, self.config.virtual_loss)
 
-  def _backup(self, path: list, returns: np.ndarray, vl: float) -> None:
+  def _backup(self, path: list, returns: Sequence[float], vl: float) -> None:
     """Turns the path's virtual loss into the real result (visits were counted on the way down)."""
     for node, i in path:
       node.value_sum[i] += vl + returns[node.player]

@@ -3,11 +3,16 @@ batches leaves without changing what a sequential search visits where they must 
 
 import time
 
+import jax
 import numpy as np
 import pytest
 
+import networks_fakes
+from agents import make_agent, parse_spec, policy
+from agents.networks import Backbone
 from agents.search import Search, SearchAgent, SearchConfig
-from games import go
+from core.errors import UserError
+from games import go, openspiel_io
 from go_testing import board, stones
 from networks_fakes import RandomEvaluator, UniformEvaluator
 
@@ -143,3 +148,80 @@ def test_search_keeps_to_its_time(config_time, cap):
 def test_bad_search_configs_raise(kwargs):
   with pytest.raises(ValueError):
     SearchConfig(**kwargs)
+
+
+# --- the agent spec: policy:PATH,sims=N / run:DIR,time=S ----------------------------------------------------
+
+
+@pytest.mark.parametrize("text,kind,arg,options", [
+    ("policy:runs/a/policy.npz", "policy", "runs/a/policy.npz", ()),
+    ("policy:runs/a/policy.npz,sims=200", "policy", "runs/a/policy.npz", (("sims", 200),)),
+    ("policy:p.npz,time=1.5", "policy", "p.npz", (("time", 1.5),)),
+    ("run:runs/a,sims=64,batch=16,c_puct=2", "run", "runs/a", (("sims", 64), ("batch", 16), ("c_puct", 2.0))),
+    ("policy:odd,name/p.npz,time=0.5", "policy", "odd,name/p.npz", (("time", 0.5),)),
+])
+def test_search_options_parse_off_the_path(text, kind, arg, options):
+  spec = parse_spec(text)
+  assert (spec.kind, spec.arg, spec.options, str(spec)) == (kind, arg, options, text)
+
+
+@pytest.mark.parametrize("text,message", [
+    ("policy:p.npz,simz=5", "unknown option 'simz'; valid options: sims=N, time=SECONDS, batch=N, c_puct=X"),
+    ("run:r,sims=0", "sims must be a positive integer, got '0'"),
+    ("policy:p.npz,sims=1.5", "sims must be a positive integer, got '1.5'"),
+    ("policy:p.npz,time=-1", "time must be a positive number, got '-1'"),
+    ("policy:p.npz,time=nan", "time must be a positive number, got 'nan'"),
+])
+def test_bad_search_options_are_one_line_user_errors(text, message):
+  with pytest.raises(UserError, match=message) as e:
+    parse_spec(text)
+  assert "\n" not in str(e.value)
+
+
+@pytest.fixture(scope="module")
+def go5_policy(tmp_path_factory):
+  """A tiny untrained MLP policy file for 5x5 Go."""
+  game = go.load_game(go.GoConfig(board_size=5))
+  cfg = networks_fakes.tiny(Backbone.MLP)
+  net = networks_fakes.network(cfg, game)
+  obs = np.zeros((1, openspiel_io.observation_size(game)), np.float32)
+  params = net.init(jax.random.PRNGKey(0), obs, np.ones((1, net.num_actions), bool))
+  return policy.save_policy(tmp_path_factory.mktemp("go5") / "policy.npz", params, game=str(game), network=cfg,
+                            step=3), net, params
+
+
+def test_a_policy_file_gives_priors_and_its_value_head(go5_policy):
+  path, net, params = go5_policy
+  agent = policy.load_policy(path)
+  states = _random_positions(5, 6, seed=0)
+  obs = np.asarray([openspiel_io.observe(s) for s in states], np.float32)
+  legal = np.asarray([s.legal_actions_mask() for s in states], np.float32)
+  priors, values = agent.evaluate(obs, legal)
+  np.testing.assert_allclose(priors, agent.probs(obs, legal), rtol=1e-5, atol=1e-7)
+  want = np.clip(np.asarray(net.apply(params, obs, np.ones_like(legal, bool)).value), -1, 1)
+  np.testing.assert_allclose(values, want, rtol=1e-5, atol=1e-6)
+
+
+def test_a_spec_with_options_searches_and_one_without_plays_the_network(go5_policy):
+  path = go5_policy[0]
+  game = go.load_game(go.GoConfig(board_size=5))
+  assert isinstance(make_agent(f"policy:{path}", game), policy.PolicyAgent)
+  agent = make_agent(f"policy:{path},sims=24,batch=4", game)
+  assert isinstance(agent, SearchAgent)
+  assert (agent.config.num_simulations, agent.config.max_time_s, agent.config.batch_size) == (24, None, 4)
+  timed = make_agent(f"policy:{path},time=0.2", game).config
+  assert (timed.num_simulations, timed.max_time_s) == (None, 0.2)
+  for state in _random_positions(5, 5, seed=2):
+    result = agent.search(state)
+    assert result.best_action in state.legal_actions() and result.simulations == 24
+
+
+def test_search_refuses_a_game_of_imperfect_information(tmp_path):
+  game = openspiel_io.load_game("kuhn_poker")
+  cfg = networks_fakes.mlp(8)
+  net = networks_fakes.network(cfg, game)
+  params = net.init(jax.random.PRNGKey(0), np.zeros((1, openspiel_io.observation_size(game)), np.float32),
+                    np.ones((1, net.num_actions), bool))
+  path = policy.save_policy(tmp_path / "policy.npz", params, game="kuhn_poker", network=cfg, step=0)
+  with pytest.raises(UserError, match="search needs a perfect-information, turn-based game like Go, not kuhn_poker"):
+    make_agent(f"policy:{path},sims=8", game)
