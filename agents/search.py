@@ -33,7 +33,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
-from typing import Callable, Protocol, Sequence
+from typing import Callable, Iterator, Protocol, Sequence
 
 import numpy as np
 import pyspiel
@@ -194,8 +194,18 @@ class Search:
           on_progress: Callable[[SearchResult], None] | None = None, progress_every_s: float = 1.0) -> SearchResult:
     """Searches `state` (not mutated) within the config's limits and `max_time_s` (the tighter wins).
 
-    `on_progress(result)` is called about every `progress_every_s` seconds while it runs (analysis output).
+    `on_progress(result)` is called about every `progress_every_s` seconds while it runs.
     """
+    last = None
+    for result in self.iterate(state, max_time_s, progress_every_s if on_progress else None):
+      if last is not None:
+        on_progress(last)
+      last = result
+    return last
+
+  def iterate(self, state: pyspiel.State, max_time_s: float | None = None,
+              every_s: float | None = None) -> Iterator[SearchResult]:
+    """`run`, as the results so far about every `every_s` seconds (None: none) and, last, the final one."""
     cfg = self.config
     start = time.perf_counter()
     limits = [t for t in (cfg.max_time_s, max_time_s) if t is not None]
@@ -211,13 +221,13 @@ class Search:
     if cfg.dirichlet_fraction > 0:
       noise = self.rng.dirichlet([cfg.dirichlet_alpha] * len(root.actions))
       root.prior = (1 - cfg.dirichlet_fraction) * root.prior + cfg.dirichlet_fraction * noise
-    next_report = start + progress_every_s
+    next_report = start + every_s if every_s is not None else math.inf
     while self._sims < budget and time.perf_counter() < deadline:
       self._simulate_batch(int(min(cfg.batch_size, budget - self._sims)))
-      if on_progress is not None and time.perf_counter() >= next_report:
-        on_progress(self.result(time.perf_counter() - start))
-        next_report = time.perf_counter() + progress_every_s
-    return self.result(time.perf_counter() - start)
+      if time.perf_counter() >= next_report and self._sims < budget:
+        yield self.result(time.perf_counter() - start)
+        next_report = time.perf_counter() + every_s
+    yield self.result(time.perf_counter() - start)
 
   def _simulate_batch(self, size: int) -> None:
     """Walks down up to `size` times; evaluates the leaves reached in one call; backs everything up."""
@@ -309,6 +319,10 @@ class SearchAgent(base.Agent):
     """A search of `state` under this agent's config (or `config`) and time cap."""
     return Search(self.evaluator, config or self.config, self._rng).run(
         state, self.move_time_cap_s, on_progress, progress_every_s)
+
+  def analyze(self, state: pyspiel.State, every_s: float | None = None) -> Iterator[SearchResult]:
+    """The results so far about every `every_s` seconds, then the final one (GTP analysis; no time cap)."""
+    return Search(self.evaluator, self.config, self._rng).iterate(state, None, every_s)
 
   def step(self, state: pyspiel.State) -> int:
     return self.search(state).best_action

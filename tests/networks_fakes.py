@@ -78,3 +78,16 @@ class RandomEvaluator:
     legal = np.asarray([s.legal_actions_mask() for s in states], np.float64)
     p = legal * self._rng.random(legal.shape)
     return p / p.sum(axis=1, keepdims=True), self._rng.uniform(-1, 1, len(states))
+
+
+def tiny_go_policy(path, board_size: int = 5, backbone: Backbone = Backbone.MLP, seed: int = 0):
+  """Writes an untrained policy file of `backbone`'s tiny preset for Go on `board_size`; returns (path, net, params)."""
+  import jax
+  from agents import policy
+  from games import go, openspiel_io
+  game = go.load_game(go.GoConfig(board_size=board_size))
+  cfg = tiny(backbone)
+  net = network(cfg, game)
+  obs = np.zeros((1, openspiel_io.observation_size(game)), np.float32)
+  params = net.init(jax.random.PRNGKey(seed), obs, np.ones((1, net.num_actions), bool))
+  return policy.save_policy(path, params, game=str(game), network=cfg, step=3), net, params

@@ -181,13 +181,7 @@ def test_bad_search_options_are_one_line_user_errors(text, message):
 @pytest.fixture(scope="module")
 def go5_policy(tmp_path_factory):
   """A tiny untrained MLP policy file for 5x5 Go."""
-  game = go.load_game(go.GoConfig(board_size=5))
-  cfg = networks_fakes.tiny(Backbone.MLP)
-  net = networks_fakes.network(cfg, game)
-  obs = np.zeros((1, openspiel_io.observation_size(game)), np.float32)
-  params = net.init(jax.random.PRNGKey(0), obs, np.ones((1, net.num_actions), bool))
-  return policy.save_policy(tmp_path_factory.mktemp("go5") / "policy.npz", params, game=str(game), network=cfg,
-                            step=3), net, params
+  return networks_fakes.tiny_go_policy(tmp_path_factory.mktemp("go5") / "policy.npz", 5, Backbone.MLP)
 
 
 def test_a_policy_file_gives_priors_and_its_value_head(go5_policy):
