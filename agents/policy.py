@@ -9,6 +9,7 @@ before the network stacks were one) load too.
   agent = load_policy("runs/go9/policy.npz", seed=0)     # or load_run("runs/go9")
   action = agent.step(state)
   probs = agent.probs(obs, legal)                        # [N, O], [N, A] -> [N, A]
+  priors, values = agent.evaluate(obs, legal)            # -> [N, A], [N] (what a search asks)
 """
 
 from __future__ import annotations
@@ -97,6 +98,23 @@ def make_probs_fn(network: Network, post_process: Any = None) -> Callable[[Any, 
   return jax.jit(probs)
 
 
+def make_evaluate_fn(network: Network) -> Callable[[Any, np.ndarray, np.ndarray], tuple[jax.Array, jax.Array]]:
+  """Jitted `(params, obs [N, O], legal [N, A]) -> (policy [N, A], value [N])`: the raw policy (no
+  post-processing) and the value head's output clipped to [-1, 1], for the player to move."""
+
+  def evaluate(params, obs, legal):
+    obs = jnp.asarray(obs, jnp.float32)
+    out = network.apply(params, obs, jnp.ones(obs.shape[:1] + (network.num_actions,), bool))
+    return heads.legal_policy(out.logits, legal), jnp.clip(out.value, -1.0, 1.0)
+
+  return jax.jit(evaluate)
+
+
+@functools.lru_cache(maxsize=16)
+def _evaluate_fn(network: Network):
+  return make_evaluate_fn(network)
+
+
 @functools.lru_cache(maxsize=16)
 def _probs_fn(network: Network, post_process: PostProcess | None):
   """`make_probs_fn`, compiled once per network and post-processing (agents of one policy share it)."""
@@ -123,11 +141,22 @@ class PolicyAgent(base.Agent):
     self.step_count = int(step)
     self.post_process = post_process
     self._probs_fn = _probs_fn(network, post_process)
+    self._evaluate_fn = None  # compiled on first use: only a search asks for values
     self._rng = np.random.default_rng(seed)
 
   def probs(self, obs: np.ndarray, legal: np.ndarray) -> np.ndarray:
     """[N, A] probabilities of observations [N, O] (`games.openspiel_io.observe`) with legal masks [N, A]."""
     return np.asarray(self._probs_fn(self.params, np.asarray(obs, np.float32), np.asarray(legal, np.float32)))
+
+  def evaluate(self, obs: np.ndarray, legal: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(raw policy [N, A], value in [-1, 1] for the player to move [N]) of observations [N, O], legal masks [N, A].
+
+    Every exported policy keeps its value head (learners export all the network's parameters).
+    """
+    if self._evaluate_fn is None:
+      self._evaluate_fn = _evaluate_fn(self.network)
+    pi, v = self._evaluate_fn(self.params, np.asarray(obs, np.float32), np.asarray(legal, np.float32))
+    return np.asarray(pi), np.asarray(v)
 
   @property
   def batch_key(self) -> tuple[int, int]:

@@ -8,6 +8,11 @@
                        An argument of digits only is a seed: heuristic:7
   policy:PATH          an exported policy (`policy.npz`), any backbone
   run:RUN_DIR          the latest checkpoint of a training run
+  policy:PATH,sims=200 / run:RUN_DIR,time=1.5
+                       the same network guiding a PUCT search (`agents.search`)
+                       of N simulations and/or SECONDS per move; also batch=N
+                       (leaves per network call, default 8) and c_puct=X.
+                       Without options the network plays alone
   py:MODULE:CALLABLE   a plug-in: CALLABLE(game, seed) returns an object with
                        step(state) -> action, and optionally reset(), close()
                        and action_probabilities(state)
@@ -42,12 +47,17 @@ GRAMMAR = ("random[:SEED], heuristic[:NAME][:SEED], policy:PATH, run:RUN_DIR, py
 KINDS = ("random", "heuristic", "policy", "run", "py", "gtp", "gnugo", "ucc")
 
 
+SEARCH_OPTIONS = {"sims": "N", "time": "SECONDS", "batch": "N", "c_puct": "X"}  # policy:/run: ",KEY=VALUE"s
+
+
 @dataclasses.dataclass(frozen=True)
 class AgentSpec:
-  """A parsed spec: its `kind` (one of KINDS) and the text after the first colon (None if none)."""
+  """A parsed spec: its `kind` (one of KINDS), the text after the first colon (None if none) and, for
+  `policy:`/`run:`, the search options after the path (`sims` -> 200, ...; empty: no search)."""
   kind: str
   arg: str | None
   text: str
+  options: tuple[tuple[str, float], ...] = ()
 
   def __str__(self) -> str:
     return self.text
@@ -94,7 +104,33 @@ def parse_spec(text: str) -> AgentSpec:
   elif not arg:
     what = {"policy": "policy:PATH", "run": "run:RUN_DIR", "gtp": "gtp:COMMAND", "ucc": "ucc:COMMAND"}[kind]
     raise UserError(f"agent '{text}': expected {what}")
+  if kind in ("policy", "run"):
+    arg, options = _search_options(text, arg)
+    return AgentSpec(kind, arg, text, options)
   return AgentSpec(kind, arg, text)
+
+
+def _search_options(spec: str, arg: str) -> tuple[str, tuple[tuple[str, float], ...]]:
+  """`PATH,sims=200,time=1.5` -> (PATH, (("sims", 200), ("time", 1.5))): trailing `,KEY=VALUE`s, checked."""
+  parts = arg.split(",")
+  first = len(parts)
+  while first > 1 and "=" in parts[first - 1]:
+    first -= 1
+  options = {}
+  valid = ", ".join(f"{k}={v}" for k, v in SEARCH_OPTIONS.items())
+  for part in parts[first:]:
+    key, _, value = (p.strip() for p in part.partition("="))
+    if key not in SEARCH_OPTIONS:
+      raise UserError(f"agent '{spec}': unknown option '{key}'; valid options: {valid}")
+    try:
+      number = int(value) if SEARCH_OPTIONS[key] == "N" else float(value)
+    except ValueError:
+      number = None
+    if number is None or not 0 < number < float("inf"):
+      what = "integer" if SEARCH_OPTIONS[key] == "N" else "number"
+      raise UserError(f"agent '{spec}': {key} must be a positive {what}, got '{value}'")
+    options[key] = number
+  return ",".join(parts[:first]), tuple(options.items())
 
 
 def _heuristic_arg(spec: str, arg: str | None) -> tuple[str | None, int | None]:
@@ -175,6 +211,23 @@ def _mixed(text: str, spec_seed: str | int | None, seed: int) -> int:
   return int(np.random.SeedSequence([_int(text, "seed", spec_seed, 0) % 2**32, seed % 2**32]).generate_state(1)[0])
 
 
+def _searching(spec: AgentSpec, agent, game: pyspiel.Game) -> base.Agent:
+  """`agent`'s network guiding a PUCT search with the spec's options."""
+  import pyspiel
+  from agents import search
+  kind = game.get_type()
+  if (kind.information != pyspiel.GameType.Information.PERFECT_INFORMATION
+      or kind.dynamics != pyspiel.GameType.Dynamics.SEQUENTIAL):
+    raise UserError(f"agent '{spec}': search needs a perfect-information, turn-based game like Go, "
+                    f"not {kind.short_name}; drop the options to play the network alone")
+  opts = dict(spec.options)
+  config = search.SearchConfig(
+      num_simulations=opts.get("sims", None if "time" in opts else search.SearchConfig.num_simulations),
+      max_time_s=opts.get("time"), batch_size=opts.get("batch", search.SearchConfig.batch_size),
+      c_puct=opts.get("c_puct", search.SearchConfig.c_puct))
+  return search.SearchAgent(search.NetworkEvaluator(agent), config, game=agent.game)
+
+
 def make_agent(spec: str | AgentSpec, game: pyspiel.Game, seed: int = 0) -> base.Agent:
   """The agent `spec` names, playing `game`, seeded by `seed` and the spec's own seed where it gives one.
 
@@ -209,7 +262,7 @@ def make_agent(spec: str | AgentSpec, game: pyspiel.Game, seed: int = 0) -> base
     from agents import policy
     agent = policy.load_policy(spec.arg, seed) if spec.kind == "policy" else policy.load_run(spec.arg, seed)
     _check_same_game(spec, agent, game)
-    return agent
+    return _searching(spec, agent, game) if spec.options else agent
   if spec.kind == "py":
     module_name, _, fn_name = spec.arg.rpartition(":")
     try:

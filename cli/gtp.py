@@ -13,8 +13,11 @@ Speaks GTP version 2 on standard input and output, so any GTP controller
 play the agent. SPEC names the agent: random[:SEED] (uniform legal moves that
 fill no own eye), heuristic[:SEED] (one-ply capture, atari and self-atari
 rules; stronger than random), policy:PATH (a trained policy.npz), run:RUN_DIR
-(a training run's latest checkpoint), py:MODULE:CALLABLE (your own agent:
-CALLABLE(game, seed) returns an object with step(state) -> action),
+(a training run's latest checkpoint); add ',sims=N' and/or ',time=SECONDS' to
+either to search with the network (PUCT; then lz-analyze and kata-analyze give
+Sabaki its move values, and time_settings/time_left cap the time per move),
+py:MODULE:CALLABLE (your own agent: CALLABLE(game, seed) returns an object
+with step(state) -> action),
 gtp:COMMAND (another GTP engine) or gnugo[:LEVEL]. A trained agent plays the
 board size it was trained on, and the engine starts at that size. Rules are
 OpenSpiel's: area scoring, suicide illegal, simple ko, a repeated position
@@ -24,14 +27,15 @@ Logs go to stderr only.
 examples:
   stratago gtp --agent heuristic:7 --name stratago-heuristic
   stratago gtp --agent policy:runs/go9/policy.npz
+  stratago gtp --agent policy:runs/go9/policy.npz,sims=400
   gogui-twogtp -black "stratago gtp --agent heuristic" -white "gnugo --mode gtp" -size 9
 """
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
   parser.add_argument("--agent", default="heuristic", metavar="SPEC",
-                      help="random[:SEED], heuristic[:SEED], policy:PATH, run:RUN_DIR, py:MODULE:CALLABLE, "
-                           "gtp:COMMAND or gnugo[:LEVEL]")
+                      help="random[:SEED], heuristic[:SEED], policy:PATH[,sims=N][,time=S], "
+                           "run:RUN_DIR[,sims=N][,time=S], py:MODULE:CALLABLE, gtp:COMMAND or gnugo[:LEVEL]")
   parser.add_argument("--seed", type=_common.seed, default=0,
                       help="seeds the agent (together with SPEC's own seed where it gives one)")
   parser.add_argument("--name", default=None, help="what the engine answers to 'name' (default: stratago-AGENT)")

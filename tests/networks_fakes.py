@@ -52,3 +52,42 @@ def network(cfg: NetworkConfig, game, obs_size: int = 5):
   if isinstance(game, int):
     return networks.make_network(cfg, networks.GameSpec("made_up", (obs_size,), game))
   return networks.for_game(cfg, game)
+
+
+class UniformEvaluator:
+  """A search evaluator standing in for an untrained network: uniform priors over legal moves, value 0."""
+
+  def __init__(self):
+    self.calls = 0
+    self.positions = 0
+
+  def evaluate(self, states):
+    legal = np.asarray([s.legal_actions_mask() for s in states], np.float64)
+    self.calls += 1
+    self.positions += len(states)
+    return legal / legal.sum(axis=1, keepdims=True), np.zeros(len(states))
+
+
+class RandomEvaluator:
+  """Seeded random priors and values: a network with opinions, for tests that only need legal play."""
+
+  def __init__(self, seed: int = 0):
+    self._rng = np.random.default_rng(seed)
+
+  def evaluate(self, states):
+    legal = np.asarray([s.legal_actions_mask() for s in states], np.float64)
+    p = legal * self._rng.random(legal.shape)
+    return p / p.sum(axis=1, keepdims=True), self._rng.uniform(-1, 1, len(states))
+
+
+def tiny_go_policy(path, board_size: int = 5, backbone: Backbone = Backbone.MLP, seed: int = 0):
+  """Writes an untrained policy file of `backbone`'s tiny preset for Go on `board_size`; returns (path, net, params)."""
+  import jax
+  from agents import policy
+  from games import go, openspiel_io
+  game = go.load_game(go.GoConfig(board_size=board_size))
+  cfg = tiny(backbone)
+  net = network(cfg, game)
+  obs = np.zeros((1, openspiel_io.observation_size(game)), np.float32)
+  params = net.init(jax.random.PRNGKey(seed), obs, np.ones((1, net.num_actions), bool))
+  return policy.save_policy(path, params, game=str(game), network=cfg, step=3), net, params

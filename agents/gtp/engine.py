@@ -14,12 +14,31 @@ putting a pass for the other side in between, except right after a pass,
 where that would end the game. `final_score` is the Tromp-Taylor area score
 of the board as it stands (every stone counts as alive), with OpenSpiel's
 handicap points for White after `fixed_handicap`/`set_free_handicap`.
+
+Clock: `time_settings` and `time_left` set each colour's remaining time, and
+the engine takes what its own moves used off its side's. An agent with a
+`move_time_cap_s` attribute (a search) gets, before each `genmove`, a cap from
+`move_time` below: in byo-yomi the period's time over the stones left in it;
+in main time the time over max(10, empty points / 2) moves still to play, plus
+one byo-yomi stone's time where byo-yomi follows; 90% of that, less 50 ms.
+
+Analysis (agents with `analyze`, i.e. a search): `lz-analyze` and
+`kata-analyze [COLOUR] [INTERVAL] [interval N] [maxmoves N] ...` answer `=`,
+then one line of `info move ... pv ...` per move every INTERVAL centiseconds,
+as Leela Zero and KataGo do (Sabaki's format), with winrate for the colour
+analysed (lz: an integer in 1/10000; kata: a decimal in 0..1) and prior
+(lz: 1/10000; kata: decimal). There is no score head, so no `scoreLead`.
+Engines that stream until the next input arrives; this line-based engine
+runs the agent's own search budget (its `sims`/`time`), then ends the
+response with a blank line. Other agents do not list these commands and
+answer them `? unknown command`.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Callable, TextIO
+import time
+from typing import Callable, Iterator, TextIO
 
 import pyspiel
 
@@ -30,6 +49,22 @@ from games import sgf
 PROTOCOL_VERSION = "2"
 _COLOURS = {"b": go.BLACK, "black": go.BLACK, "w": go.WHITE, "white": go.WHITE}
 _ID = re.compile(r"^(\d+)(?:\s+(.*))?$")
+
+
+def move_time(time_left: float, stones: int, empty_points: int, byo_yomi_per_stone: float = 0.0) -> float:
+  """Seconds to spend on the next move (see the module docstring); at least 0.05 s.
+
+  Args:
+    time_left: seconds left on the clock (main time, or the byo-yomi period's).
+    stones: stones to play in that byo-yomi period, 0 in main time.
+    empty_points: empty points on the board (how much game is left).
+    byo_yomi_per_stone: in main time, the byo-yomi seconds per stone that follow it (0: none).
+  """
+  if stones > 0:
+    budget = time_left / stones
+  else:
+    budget = time_left / max(10, empty_points / 2) + byo_yomi_per_stone
+  return max(0.05, 0.9 * budget - 0.05)
 
 
 class _Failure(Exception):
@@ -73,6 +108,8 @@ class GtpEngine:
     self._inserted: list[bool] = []  # Whether each action is a pass the engine put in.
     self._handicap = 0  # Handicap stones placed; they open the action list and cannot be undone.
     self._setup_len = 0
+    self._time_settings: tuple[int, int, int] | None = None  # main, byo-yomi period, stones in it
+    self._clock: dict[int, tuple[float, int]] = {}  # colour -> (seconds left, stones left in byo-yomi; 0: main)
     self._agent = agent_factory(board_size)
     self._new_game()
     self.quit_requested = False
@@ -96,45 +133,65 @@ class GtpEngine:
         "place_free_handicap": self._fixed_handicap,
         "set_free_handicap": self._set_free_handicap,
         "loadsgf": self._loadsgf,
-        "time_settings": self._time_settings,
+        "time_settings": self._set_time_settings,
         "time_left": self._time_left,
     }
+    if hasattr(self._agent, "analyze"):
+      self._commands["lz-analyze"] = lambda a: self._analyze(a, kata=False)
+      self._commands["kata-analyze"] = lambda a: self._analyze(a, kata=True)
 
   # --- the protocol ----------------------------------------------------------------------
 
   def handle(self, line: str) -> str | None:
     """The full response (ending in a blank line) to one input line; None for an empty line."""
+    chunks = list(self.handle_stream(line))
+    return "".join(chunks) if chunks else None
+
+  def handle_stream(self, line: str) -> Iterator[str]:
+    """The response to one input line in pieces, written as they come (analysis lines); none for an empty line."""
     text = clean_line(line)
     if not text:
-      return None
+      return
     ident = ""
     match = _ID.match(text)
     if match:
       ident, text = match.group(1), match.group(2) or ""
     words = text.split()
     if not words:
-      return f"?{ident} missing command\n\n"
+      yield f"?{ident} missing command\n\n"
+      return
     command, args = words[0].lower(), words[1:]
     handler = self._commands.get(command)
     if handler is None:
-      return f"?{ident} unknown command\n\n"
+      yield f"?{ident} unknown command\n\n"
+      return
     try:
       body = handler(args)
+      if not isinstance(body, str):  # analysis: a stream of lines, started once its arguments are checked
+        lines = iter(body)
+        first = next(lines)
+        yield f"={ident}\n"
+        yield first
+        yield from lines
+        yield "\n"
+        return
     except _Failure as e:
-      return f"?{ident} {e}\n\n"
+      yield f"?{ident} {e}\n\n"
+      return
     except Exception as e:  # pylint: disable=broad-except
       # A bug or an agent failure must not kill the engine a GUI is talking to.
-      return f"?{ident} internal error: {type(e).__name__}: {e}\n\n"
+      yield f"?{ident} internal error: {type(e).__name__}: {e}\n\n"
+      return
     if not body:
-      return f"={ident}\n\n"
-    return f"={ident}{'' if body.startswith(chr(10)) else ' '}{body}\n\n"
+      yield f"={ident}\n\n"
+    else:
+      yield f"={ident}{'' if body.startswith(chr(10)) else ' '}{body}\n\n"
 
   def serve(self, stdin: TextIO, stdout: TextIO) -> None:
     """Answers lines from `stdin` until `quit` or end of input."""
     for line in stdin:
-      response = self.handle(line)
-      if response is not None:
-        stdout.write(response)
+      for chunk in self.handle_stream(line):
+        stdout.write(chunk)
         stdout.flush()
       if self.quit_requested:
         return
@@ -272,7 +329,11 @@ class GtpEngine:
       if self._actions and self._actions[-1] == self._pass():
         raise _Failure("cannot move (out of turn right after a pass: OpenSpiel would end the game)")
       state.apply_action(self._pass())
+    if hasattr(self._agent, "move_time_cap_s"):
+      self._agent.move_time_cap_s = self._move_time(colour)
+    start = time.perf_counter()
     action = int(self._agent.step(state))
+    self._spend(colour, time.perf_counter() - start)
     self._apply(colour, action)
     return go.action_to_gtp(action, self._size)
 
@@ -346,14 +407,89 @@ class GtpEngine:
               for r in range(self._size) for c in range(self._size) if board[r, c]]
     return " ".join(points)
 
-  def _time_settings(self, args: list[str]) -> str:
+  def _set_time_settings(self, args: list[str]) -> str:
     if len(args) != 3 or not all(a.isdigit() for a in args):
       raise _Failure("syntax error")
-    return ""  # Accepted; the built-in agents do not use the clock.
+    main, byo, stones = map(int, args)
+    if byo > 0 and stones == 0:  # GTP: no time limit
+      self._time_settings, self._clock = None, {}
+      return ""
+    self._time_settings = (main, byo, stones)
+    start = (float(main), 0) if main > 0 else (float(byo), stones)
+    self._clock = {go.BLACK: start, go.WHITE: start}
+    return ""
 
   def _time_left(self, args: list[str]) -> str:
     if len(args) != 3 or not args[1].isdigit() or not args[2].isdigit():
       raise _Failure("syntax error")
-    self._colour(args[0])
+    self._clock[self._colour(args[0])] = (float(args[1]), int(args[2]))
     return ""
 
+  def _move_time(self, colour: int) -> float | None:
+    """The seconds the clock allows the next move of `colour`; None without a clock."""
+    if colour not in self._clock:
+      return None
+    left, stones = self._clock[colour]
+    byo, byo_stones = (self._time_settings or (0, 0, 0))[1:]
+    per_stone = byo / byo_stones if stones == 0 and byo_stones else 0.0
+    empty = int((go.board_of(self._state) == go.EMPTY_CELL).sum())
+    return move_time(left, stones, empty, per_stone)
+
+  def _spend(self, colour: int, seconds: float) -> None:
+    """Takes a move's `seconds` off `colour`'s clock (into byo-yomi when main time runs out)."""
+    if colour not in self._clock:
+      return
+    left, stones = self._clock[colour]
+    left -= seconds
+    byo, byo_stones = (self._time_settings or (0, 0, 0))[1:]
+    if stones > 0:
+      stones -= 1
+      if stones == 0 and left >= 0:  # the period is done: a new one starts
+        left, stones = float(byo), byo_stones
+    elif left <= 0 and byo_stones:
+      left, stones = float(byo) + left, byo_stones
+    self._clock[colour] = (max(0.0, left), stones)
+
+  # --- analysis ----------------------------------------------------------------------------
+
+  def _analyze(self, args: list[str], kata: bool):
+    """`lz-analyze`/`kata-analyze [COLOUR] [INTERVAL] [KEY VALUE]...`: checks the arguments, returns the lines."""
+    colour = self._state.current_player() if not self._state.is_terminal() else go.BLACK
+    if args and args[0].lower() in _COLOURS:
+      colour = self._colour(args.pop(0))
+    interval, max_moves = 0, None
+    if args and args[0].isdigit():
+      interval = int(args.pop(0))
+    if len(args) % 2:
+      raise _Failure("syntax error")
+    for key, value in zip(args[::2], args[1::2]):
+      key = key.lower()
+      if key in ("interval", "maxmoves", "minmoves"):
+        if not value.isdigit():
+          raise _Failure("syntax error")
+        interval = int(value) if key == "interval" else interval
+        max_moves = int(value) if key == "maxmoves" else max_moves
+      # Other keys (ownership, pvVisits, ...) ask for what this engine does not compute: ignored.
+    if self._state.is_terminal():
+      raise _Failure("cannot analyze (the game is over)")
+    state = self._state
+    if state.current_player() != colour:
+      if self._actions and self._actions[-1] == self._pass():
+        raise _Failure("cannot analyze (out of turn right after a pass: OpenSpiel would end the game)")
+      state = state.clone()
+      state.apply_action(self._pass())
+    every = interval / 100 if interval > 0 else None
+    return (self._info_line(r, kata, max_moves) for r in self._agent.analyze(state, every))
+
+  def _info_line(self, result, kata: bool, max_moves: int | None) -> str:
+    """One update: `info move ...` of each visited move, best first (the best one even if unvisited)."""
+    moves = [m for m in result.moves if m.visits] or list(result.moves[:1])
+    parts = []
+    for order, m in enumerate(moves[:max_moves]):
+      winrate = (m.q + 1) / 2
+      shown = (f"winrate {winrate:.6f} prior {m.prior:.6f}" if kata
+               else f"winrate {round(winrate * 10000)} prior {round(m.prior * 10000)}")
+      pv = " ".join(go.action_to_gtp(a, self._size) for a in m.pv)
+      parts.append(f"info move {go.action_to_gtp(m.action, self._size)} visits {m.visits} {shown} "
+                   f"order {order} pv {pv}")
+    return " ".join(parts) + "\n"
