@@ -85,14 +85,21 @@ def _rows_of(dataset, games: np.ndarray) -> list[np.ndarray]:
   return [np.flatnonzero(games[np.asarray(dataset.column(s, "game"))]) for s in range(dataset.num_shards)]
 
 
+def check_batches(rows: list[np.ndarray], batch_size: int) -> None:
+  """UserError unless some shard's training rows fill a batch (batches are drawn within a shard)."""
+  most = max((len(r) for r in rows), default=0)
+  if most < batch_size:
+    raise UserError(f"the training games hold {most} positions in their largest shard, fewer than one batch "
+                    f"({batch_size}); use a larger dataset or a smaller learner.batch_size")
+
+
 class BatchStream:
   """Training batches, built on a thread ahead of the learner (a few in a queue), epoch after epoch."""
 
-  def __init__(self, dataset, rows: list[np.ndarray], batch_size: int, augment: bool, seed: int, depth: int = 4):
+  def __init__(self, dataset, rows: list[np.ndarray], batch_size: int, augment: bool,
+               seed: int | np.random.SeedSequence, depth: int = 4):
     from games import go
-    if sum(len(r) for r in rows) < batch_size:
-      raise UserError(f"the training games hold {sum(len(r) for r in rows)} positions, fewer than one batch "
-                      f"({batch_size}); use a larger dataset or a smaller learner.batch_size")
+    check_batches(rows, batch_size)
     self._queue: queue.Queue = queue.Queue(maxsize=depth)
     self._stop = threading.Event()
     self._error: list[BaseException] = []
@@ -198,10 +205,11 @@ def train(cfg: SupervisedTrainConfig, run_dir: str | pathlib.Path, resume: bool 
   game = pyspiel.load_game(game_str)
   if resume and not rundir.has_checkpoint(run_dir):
     raise UserError(f"nothing to resume: {run_dir / rundir.CHECKPOINT} does not exist")
+  held_out = dataset_lib.split_by_game(data.games, cfg.data.validation_fraction, cfg.data.split_seed)
+  train_rows, val_rows = _rows_of(data, ~held_out), _rows_of(data, held_out)
+  check_batches(train_rows, cfg.learner.batch_size)  # before anything is written
   if not resume:
     rundir.prepare(run_dir, cfg)
-  held_out = dataset_lib.split_by_game(len(data.games), cfg.data.validation_fraction, cfg.data.split_seed)
-  train_rows, val_rows = _rows_of(data, ~held_out), _rows_of(data, held_out)
   net = networks.make_network(cfg.learner, game)
   learner = learning.SupervisedLearner(cfg.learner, net, networks.init(net, game, cfg.learner.seed))
   ckpt, previous = run_dir / rundir.CHECKPOINT, run_dir / rundir.PREVIOUS_CHECKPOINT
@@ -210,7 +218,9 @@ def train(cfg: SupervisedTrainConfig, run_dir: str | pathlib.Path, resume: bool 
     rundir.resume(run_dir, cfg, learner.steps)  # only now: a rejected resume writes nothing
   start_step = learner.steps
   val_batch = validation_batch(data, val_rows, cfg.data.validation_positions, cfg.data.split_seed)
-  stream = BatchStream(data, train_rows, cfg.learner.batch_size, cfg.learner.augment, cfg.learner.seed + start_step)
+  # A resumed run draws a new order (seeded by its step), not the rest of the interrupted epoch.
+  stream = BatchStream(data, train_rows, cfg.learner.batch_size, cfg.learner.augment,
+                       np.random.SeedSequence([cfg.learner.seed, start_step]))
   writer = MetricsWriter(run_dir)
   meta = {"game": game_str, "algo": "supervised"}
   t0 = time.time()
@@ -232,12 +242,14 @@ def train(cfg: SupervisedTrainConfig, run_dir: str | pathlib.Path, resume: bool 
         rate_t, rate_step = now, step
         if step % cfg.data.validate_every_steps == 0:
           row.update(_validate(learner, val_batch))
+          rate_t = time.time()  # the next speed counts training only
         writer.write(step, row)
         latest.update(row)
         bar.set_postfix({k: f"{latest[k]:.3g}" for k in ("loss", "top1", "val_top1", "positions_per_s")
                          if k in latest})
       if step % cfg.run.checkpoint_every_steps == 0:
         learner.save(ckpt, meta, previous=previous)
+        rate_t = time.time()
       bar.update(1)
     finished = True
   finally:

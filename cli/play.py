@@ -39,10 +39,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-  from gui import replay
+  from gui import app
   if not 0 < args.port < 65536:
     from core.errors import UserError
     raise UserError(f"--port must be 1-65535, got {args.port}")
-  replay.play(args.game, args.agent, host=args.host, port=args.port, open_browser=not args.no_browser,
+  app.play(args.game, args.agent, host=args.host, port=args.port, open_browser=not args.no_browser,
               setups=args.setups, replay=args.replay, seed=args.seed)
   return 0

@@ -5,9 +5,11 @@
 
 Every position of the dataset is scored, in its own orientation: top-1 and
 top-5 move accuracy, the policy's cross-entropy of the move played (nats), the
-value's mean squared error against the game's outcome for the side to move,
-and the counts of positions and games. Legal moves are the empty points and
-pass (the dataset does not record ko or suicide).
+value's mean squared error against the game's outcome for the side to move
+(the value clipped to [-1, 1]), and the counts of positions and games. The
+policy is the network's own, without a policy file's post-processing; a
+probability below 1e-12 counts as 1e-12 in the cross-entropy. Legal moves
+are the empty points and pass (the dataset does not record ko or suicide).
 """
 
 from __future__ import annotations
@@ -22,8 +24,6 @@ from core.errors import UserError
 def predict(agent_spec: str, data_dir: str, batch_size: int = 512, max_positions: int = 0,
             progress: bool = False) -> dict[str, Any]:
   """The figures above for the network agent `agent_spec` (`policy:` or `run:`) over `data_dir`."""
-  import jax
-  import jax.numpy as jnp
   import pyspiel
   from agents import specs
   from agents.policy import PolicyAgent
@@ -38,12 +38,8 @@ def predict(agent_spec: str, data_dir: str, batch_size: int = 512, max_positions
   if not trained.startswith("go(") or pyspiel.load_game(trained).get_parameters()["board_size"] != size:
     raise UserError(f"'{agent_spec}' plays {trained}; the dataset is Go on {size}x{size}")
   agent = specs.make_agent(agent_spec, pyspiel.load_game(trained))
-  assert isinstance(agent, PolicyAgent)
-  net, params = agent.network, agent.params
-
-  @jax.jit
-  def value_of(obs, legal):
-    return jnp.clip(net.apply(params, obs, legal).value, -1, 1)
+  if not isinstance(agent, PolicyAgent):
+    raise UserError(f"predict scores the network alone; drop the search options of '{agent_spec}'")
 
   total = len(data) if not max_positions else min(max_positions, len(data))
   sums = {"top1": 0.0, "top5": 0.0, "cross_entropy": 0.0, "value_se": 0.0}
@@ -56,14 +52,14 @@ def predict(agent_spec: str, data_dir: str, batch_size: int = 512, max_positions
   for rows in data.batches(batch_size):
     rows = {k: v[:total - seen] for k, v in rows.items()}
     batch = make_batch(rows, size, None, None)
-    probs = agent.probs(batch["obs"], batch["legal"].astype(np.float32))
+    probs, value = agent.evaluate(batch["obs"], batch["legal"].astype(np.float32))  # the raw policy
     move = batch["move"]
     p_move = probs[np.arange(len(move)), move]
     top5 = np.argsort(-probs, axis=1, kind="stable")[:, :5]  # ties: the lower action first, as argmax
     sums["top1"] += float(np.sum(top5[:, 0] == move))
     sums["top5"] += float(np.sum(np.any(top5 == move[:, None], axis=1)))
     sums["cross_entropy"] += float(np.sum(-np.log(np.maximum(p_move, 1e-12))))
-    sums["value_se"] += float(np.sum((np.asarray(value_of(batch["obs"], batch["legal"])) - batch["value"]) ** 2))
+    sums["value_se"] += float(np.sum((value - batch["value"]) ** 2))
     games.update(np.unique(rows["game"]).tolist())
     seen += len(move)
     if bar is not None:

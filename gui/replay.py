@@ -1,7 +1,6 @@
-"""Saved games as frames for the replay viewer, and `play`, the function behind `stratago play`.
+"""Saved games as frames for the replay viewer.
 
-  frames = load_replay("tournament/games/00007.json")     # a Stratego record, or a Go .sgf
-  play("go(board_size=9)", "gnugo:3", port=8765)
+  game, event = load_replay("tournament/games/00007.json")     # a Stratego record, or a Go .sgf
 
 A frame is the whole position after each move (every piece shown, with
 whether it is revealed), so the viewer can show the game as either side saw
@@ -83,6 +82,7 @@ def _go_frames(path: pathlib.Path) -> tuple[str, dict[str, Any]]:
   import pyspiel
   game = pyspiel.load_game(game_string)
   viewer = session.GoSession(game, agent=None, human=0, seed=0)
+  viewer.state = go.initial_state(game, rec.setup_black, rec.setup_white, rec.first_player)
   frames = [_go_frame(viewer)]
   for n, (colour, action) in enumerate(rec.moves, start=1):
     if viewer.state.is_terminal() or viewer.state.current_player() != colour \
@@ -101,66 +101,3 @@ def _go_frame(viewer) -> dict[str, Any]:
   return {"stones": [int(x) for x in go.board_of(viewer.state).reshape(-1)],
           "last": go.action_to_gtp(history[-1], viewer.size) if history else None,
           "captures": list(viewer.captures)}
-
-
-def play(game: str | None, agent: str = "random", host: str = "127.0.0.1", port: int = 8765,
-         open_browser: bool = True, setups: str | None = None, replay: str | None = None,
-         seed: int = 0, ready=None) -> None:
-  """Checks the inputs, then serves the page until interrupted (see `gui.server`).
-
-  Raises:
-    UserError: a bad game, agent spec, setups file or record, or a port that is taken, in one line.
-  """
-  import sys
-  import pyspiel
-  import games  # noqa: F401  (registers stratego)
-  from gui import server
-  replay_event = None
-  if replay is not None:
-    game_from_record, replay_event = load_replay(replay)
-    game = game or game_from_record
-  if game is None:
-    from agents import specs
-    game = specs.trained_game(agent)  # a policy or run plays the game it was trained on
-  if game is None:
-    raise UserError("give --game (or an agent trained on one, or --replay RECORD)")
-  name = game.split("(", 1)[0].strip()
-  if name not in ("stratego", "go"):  # checked first: OpenSpiel prints its list of games for an unknown one
-    raise UserError(f"--game: the GUI plays stratego(...) and go(...), not {name}")
-  try:
-    loaded = pyspiel.load_game(game)
-  except UserError:
-    raise
-  except Exception as e:  # pyspiel raises a bare RuntimeError or SpielError for a bad parameter
-    raise UserError(f"--game: cannot load {game!r}: {str(e).strip().splitlines()[-1]}") from None
-  if name == "go":
-    from games import go
-    params = loaded.get_parameters()
-    try:
-      go.GoConfig(board_size=params["board_size"], komi=params["komi"], handicap=params.get("handicap", 0))
-    except ValueError as e:
-      raise UserError(f"--game: {e}") from None
-    if params.get("handicap", 0):
-      raise UserError("--game: the GUI plays even games; handicap must be 0")
-  setup_lines: tuple[str, ...] = ()
-  if setups is not None:
-    if name != "stratego":
-      raise UserError("--setups is for Stratego games")
-    from games.stratego import pieces
-    from games.stratego import setups as setups_lib
-    variant = pieces.Variant(loaded.get_parameters()["variant"])
-    codes = setups_lib.load_setups(setups, variant, skip_bad_lines=True)
-    setup_lines = tuple("".join(pieces.letter(int(c)) for c in row) for row in codes)
-  if replay_event is None:
-    from agents import specs
-    checked = specs.make_agent(agent, loaded, seed)  # a bad spec fails here, before the server starts
-    try:
-      checked.check()
-    finally:
-      checked.close()
-  if host not in ("127.0.0.1", "localhost", "::1"):
-    print(f"warning: serving on {host}: anyone who can reach this address and has the URL's token "
-          "can play on this server", file=sys.stderr)
-  options = server.Options(game=game, agent=agent, host=host, port=port, setups=setup_lines,
-                           replay=replay_event, seed=seed)
-  server.serve(options, open_browser=open_browser, ready=ready)

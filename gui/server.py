@@ -41,7 +41,14 @@ from core.errors import UserError
 from gui import session as sessions
 
 STATIC = pathlib.Path(__file__).parent / "static"
-COOKIE = "stratago_token"
+# Sent with the page: it loads nothing from elsewhere and no other page may frame it.
+PAGE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY",
+                "Content-Security-Policy": "default-src 'self'; connect-src 'self'; frame-ancestors 'none'"}
+
+
+def cookie_name(port: int) -> str:
+  """The token's cookie: one per port, as cookies ignore ports and two servers may run side by side."""
+  return f"stratago_token_{port}"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,8 +79,8 @@ def make_app(options: Options, token: str) -> Starlette:
 
   async def index(request):
     html = (STATIC / "index.html").read_text().replace("{{TOKEN}}", token)
-    response = HTMLResponse(html, headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
-    response.set_cookie(COOKIE, token, httponly=True, samesite="strict")
+    response = HTMLResponse(html, headers=PAGE_HEADERS)
+    response.set_cookie(cookie_name(request.url.port or options.port), token, httponly=True, samesite="strict")
     return response
 
   async def socket(websocket: WebSocket):
@@ -83,7 +90,9 @@ def make_app(options: Options, token: str) -> Starlette:
     except WebSocketDisconnect:
       pass
 
-  hosts = sorted({options.host, "127.0.0.1", "localhost", "[::1]"})
+  # A wildcard bind serves any name this machine has; the token still guards every request.
+  hosts = ["*"] if options.host in ("0.0.0.0", "::") else sorted({_url_host(options.host), "127.0.0.1",
+                                                                   "localhost", "[::1]"})
   return Starlette(
       routes=[Route("/", index), WebSocketRoute("/ws", socket),
               Mount("/static", StaticFiles(directory=STATIC), name="static")],
@@ -102,7 +111,7 @@ class _Guard:
       return await self.app(scope, receive, send)
     from starlette.requests import HTTPConnection
     conn = HTTPConnection(scope)
-    given = conn.query_params.get("token") or conn.cookies.get(COOKIE) or ""
+    given = conn.query_params.get("token") or conn.cookies.get(cookie_name(conn.url.port or self.port)) or ""
     if not hmac.compare_digest(given.encode(), self.token.encode()):
       return await _refuse(scope, receive, send, 403, "missing or wrong token: open the URL `stratago play` printed")
     origin = conn.headers.get("origin")
@@ -125,8 +134,9 @@ async def _play(websocket: WebSocket, options: Options, game: pyspiel.Game, seed
                              "agent": options.agent, "mode": "replay" if options.replay else "play"})
   if options.replay is not None:
     await websocket.send_json({"type": "replay", **options.replay})
-    while True:
-      await websocket.receive_text()  # a replay takes no requests
+    while True:  # a replay takes no requests
+      if (await websocket.receive())["type"] == "websocket.disconnect":
+        return
   try:
     agent = await anyio.to_thread.run_sync(specs.make_agent, options.agent, game, seed)
   except UserError as e:
@@ -143,7 +153,7 @@ async def _play(websocket: WebSocket, options: Options, game: pyspiel.Game, seed
         continue
       try:
         if message.get("type") == "view":  # the page asks for the position again
-          await websocket.send_json(session.view())
+          await _send_view(websocket, session)
           continue
         if message.get("type") == "new":
           side = message.get("side", human)
@@ -174,14 +184,19 @@ async def _start(websocket: WebSocket, session: sessions.Session) -> None:
   await _agent_moves(websocket, session)
 
 
+async def _send_view(websocket: WebSocket, session: sessions.Session) -> None:
+  """Sends the person's view, made off the event loop (scoring a finished Go game may ask GNU Go)."""
+  await websocket.send_json(await anyio.to_thread.run_sync(session.view))
+
+
 async def _agent_moves(websocket: WebSocket, session: sessions.Session) -> None:
   """Sends the view, then lets the agent play (off the event loop) while it is to move."""
-  await websocket.send_json(session.view())
+  await _send_view(websocket, session)
   while session.agent_to_move():
     await websocket.send_json({"type": "thinking"})
     await anyio.to_thread.run_sync(session.agent_move)
     if not session.agent_to_move():
-      await websocket.send_json(session.view())
+      await _send_view(websocket, session)
 
 
 async def _receive(websocket: WebSocket) -> dict[str, Any] | None:
@@ -198,7 +213,7 @@ async def _receive(websocket: WebSocket) -> dict[str, Any] | None:
     return None
   try:
     request = json.loads(text)
-  except ValueError:
+  except (ValueError, RecursionError):  # RecursionError: brackets nested thousands deep
     await websocket.send_json({"type": "error", "message": "a request is one JSON object"})
     return None
   if not isinstance(request, dict) or not isinstance(request.get("type"), str):
@@ -222,9 +237,10 @@ def serve(options: Options, open_browser: bool = True, ready=None) -> None:
       raise UserError(f"cannot listen on {options.host}:{options.port}: {e.strerror}; choose another --port") from None
   token = new_token()
   app = make_app(options, token)
-  url = f"http://{_url_host(options.host)}:{options.port}/?token={token}"
+  shown = socket.gethostname() if options.host in ("0.0.0.0", "::") else options.host
+  url = f"http://{_url_host(shown)}:{options.port}/?token={token}"
   config = uvicorn.Config(app, host=options.host, port=options.port, log_level="warning",
-                          ws_max_size=64 * 1024, lifespan="off")
+                          ws_max_size=1 << 20, lifespan="off")
   server = uvicorn.Server(config)
 
   async def main():
@@ -236,8 +252,7 @@ def serve(options: Options, open_browser: bool = True, ready=None) -> None:
     print(f"stratago play: {options.game} against {options.agent} at {url}", flush=True)
     print("Press Ctrl-C to stop.", flush=True)
     if open_browser:
-      import webbrowser
-      webbrowser.open(url)
+      _open_browser(url)
     if ready is not None:
       ready(url)
     await task
@@ -248,6 +263,18 @@ def serve(options: Options, open_browser: bool = True, ready=None) -> None:
     pass
   except SystemExit:  # uvicorn exits when it cannot bind after all (a race with another program)
     raise UserError(f"cannot listen on {options.host}:{options.port}; choose another --port") from None
+
+
+def _open_browser(url: str) -> None:
+  """Opens `url` through a redirect file only this user can read (Jupyter's way): a URL given to the
+  browser's command line, token and all, would show in every local user's process list."""
+  import os
+  import tempfile
+  import webbrowser
+  fd, path = tempfile.mkstemp(prefix="stratago-play-", suffix=".html")  # mode 0600
+  with os.fdopen(fd, "w") as f:
+    f.write(f'<!doctype html><meta http-equiv="refresh" content="0;url={url}"><a href="{url}">stratago play</a>\n')
+  webbrowser.open(f"file://{path}")
 
 
 def _url_host(host: str) -> str:
@@ -268,7 +295,7 @@ class Background:
     import threading
     import uvicorn
     config = uvicorn.Config(make_app(self.options, self.token), host=self.options.host, port=self.options.port,
-                            log_level="warning", ws_max_size=64 * 1024, lifespan="off")
+                            log_level="warning", ws_max_size=1 << 20, lifespan="off")
     self.server = uvicorn.Server(config)
     self.thread = threading.Thread(target=self.server.run, daemon=True)
     self.thread.start()

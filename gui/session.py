@@ -66,6 +66,8 @@ class Session(abc.ABC):
       action = int(self.agent.step(state))
     except base.Forfeit:
       action = None
+    if getattr(self.agent, "resigned", False):  # an engine that answered `resign` (see agents.gtp.opponent)
+      action = None
     if action is None or action not in state.legal_actions():
       self.resigned = 1 - self.human_seat
       return None
@@ -120,6 +122,8 @@ class StrategoSession(Session):
     self.setup: np.ndarray | None = None
     self.placed_human = 0
     self._used = np.zeros(40, bool)  # setup letters already placed
+    self._agent_setup: np.ndarray | None = None  # deployment=file: the agent's line and what it placed
+    self._agent_used = np.zeros(40, bool)
     self.moves: list[dict[str, Any]] = []
     self.captured: tuple[list[str], list[str]] = ([], [])
     self.last_attack: dict[str, Any] | None = None
@@ -216,9 +220,8 @@ class StrategoSession(Session):
     from games.stratego import pieces
     legal = self.state.legal_actions()
     if self.agent_deployment == "file":
-      if not hasattr(self, "_agent_setup"):
-        line = self.source_game.setups[self.rng.integers(len(self.source_game.setups))]
-        self._agent_setup, self._agent_used = np.asarray(line), np.zeros(40, bool)
+      if self._agent_setup is None:
+        self._agent_setup = np.asarray(self.source_game.setups[self.rng.integers(len(self.source_game.setups))])
       kind = pieces.placement_order(self.variant)[self._agent_placed()]
       free = [int(i) for i in np.flatnonzero((self._agent_setup == kind) & ~self._agent_used) if i in legal]
       if free:
@@ -316,10 +319,13 @@ class StrategoSession(Session):
            "captured": [list(self.captured[0]), list(self.captured[1])],
            "num_moves": int(self.state.engine_state.num_moves),
            "since_attack": int(self.state.engine_state.since_attack), "result": None}
-    if over:
+    if over:  # the game is over: every piece may be shown, and the record saved
       out["result"] = self._result()
-      out["record"] = record.record_of(self.state, self._players(),
-                                       end=out["result"]["how"] if self.resigned is not None else None)
+      rec = record.record_of(self.state, self._players(),
+                             end=out["result"]["how"] if self.resigned is not None else None)
+      if self.resigned is not None:
+        rec["returns"] = [1.0 if side == 1 - self.resigned else -1.0 for side in (0, 1)]
+      out["record"] = rec
     return out
 
   def _players(self) -> tuple[str, str]:

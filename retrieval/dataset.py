@@ -253,18 +253,18 @@ class PositionDataset:
         yield self.take(shard, np.sort(idx) if shuffle else idx)
 
 
-def split_by_game(num_games: int, validation_fraction: float, seed: int = 0) -> np.ndarray:
-  """bool [num_games]: True for the games held out for validation, a seeded random `validation_fraction` of them.
+def split_by_game(names: list[str], validation_fraction: float, seed: int = 0) -> np.ndarray:
+  """bool [len(names)]: True for the games held out for validation, about `validation_fraction` of them.
 
   Splitting by game, never by position, keeps every position of a game on one
   side: positions of one game are alike, and a network that saw some of them
-  would be judged on what it has all but seen.
+  would be judged on what it has all but seen. Each game's side is a hash of
+  its name (its SGF path) and `seed`, so it stays where it is when games are
+  added and the dataset is written again.
   """
+  import hashlib
   if not 0 <= validation_fraction < 1:
     raise ValueError(f"validation_fraction must be in [0, 1), got {validation_fraction}")
-  held = int(np.ceil(validation_fraction * num_games)) if validation_fraction > 0 else 0
-  if held >= num_games and num_games > 0:
-    held = num_games - 1  # at least one game to train on
-  out = np.zeros(num_games, bool)
-  out[np.random.default_rng(seed).permutation(num_games)[:held]] = True
-  return out
+  draws = np.array([int.from_bytes(hashlib.sha256(f"{seed}:{name}".encode()).digest()[:8], "big") / 2.0**64
+                    for name in names])
+  return draws < validation_fraction

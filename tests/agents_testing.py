@@ -68,3 +68,17 @@ class Passer:
 
 def always_pass(game, seed: int) -> Passer:
   return Passer()
+
+
+class Resigner:
+  """Go: resigns at its first move, as a GTP opponent does (`resigned` set, a pass returned)."""
+
+  def __init__(self):
+    self.resigned = False
+
+  def step(self, state) -> int:
+    self.resigned = True
+    return max(state.legal_actions())
+
+  def reset(self) -> None:
+    self.resigned = False

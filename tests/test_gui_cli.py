@@ -19,6 +19,7 @@ from conftest import STRATAGO
     (["--game", "go(board_size=9)", "--setups", "x.txt"], "--setups is for Stratego games"),
     (["--game", "stratego(variant=barrage)", "--setups", "missing.txt"], "missing.txt"),
     (["--replay", "missing.json"], "--replay: no file missing.json"),
+    (["--replay", "game.sgf", "--game", "go(board_size=13)"], "--replay shows a game of go(board_size=9,komi=7.5)"),
     (["--replay", "notes.txt"], "--replay: notes.txt is neither a Stratego record (.json) nor an SGF file (.sgf)"),
     (["--game", "go(board_size=9)", "--port", "70000"], "--port must be 1-65535, got 70000"),
     (["--game", "no_such_game"], "--game: the GUI plays stratego(...) and go(...), not no_such_game"),
@@ -29,6 +30,7 @@ from conftest import STRATAGO
 def test_bad_input_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys, args, error):
   monkeypatch.chdir(tmp_path)
   (tmp_path / "notes.txt").write_text("hello\n")
+  (tmp_path / "game.sgf").write_text("(;GM[1]FF[4]SZ[9]KM[7.5];B[ee];W[cc])")
   assert cli_main.main(["play", "--no-browser", *args]) == 2
   lines = capsys.readouterr().err.strip().splitlines()
   assert len(lines) == 1 and error in lines[0], lines

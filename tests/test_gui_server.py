@@ -52,6 +52,7 @@ def test_every_request_needs_the_token_and_this_host():
   page = c.get(f"/?token={TOKEN}")
   assert page.status_code == 200 and f"app.js?token={TOKEN}" in page.text
   assert c.get("/static/app.js").status_code == 200  # the page's cookie carries the token
+  assert page.headers["x-frame-options"] == "DENY" and "frame-ancestors 'none'" in page.headers["content-security-policy"]
   # DNS rebinding: a page on attacker.example resolved to 127.0.0.1 sends its own Host.
   rebound = TestClient(c.app, base_url="http://attacker.example:8765")
   assert rebound.get(f"/?token={TOKEN}").status_code == 400
@@ -93,6 +94,31 @@ def test_go_game_against_a_passer_is_scored_by_hand():
   assert over["result"]["text"] == "B+73.5" and over["result"]["winner"] == 0 and over["result"]["dead"] == []
   record = go_sgf(over["sgf"])
   assert record.moves == ((0, 40), (1, 81), (0, 81)) and record.result == "B+73.5"
+
+
+def test_an_engine_that_resigns_loses_by_resignation():
+  """A GTP opponent that answers `resign` sets `resigned` and passes (agents.gtp.opponent): the game ends."""
+  import agents_testing
+  s = session.session_for(pyspiel.load_game("go(board_size=9)"), agents_testing.Resigner(), human=0)
+  s.human({"type": "move", "point": "E5"})
+  s.agent_move()
+  over = s.view()
+  assert over["phase"] == "over" and over["moves"] == ["E5"]
+  assert over["result"] == {"winner": 0, "text": "B+R", "how": "resignation", "dead": [], "score": None}
+  assert go_sgf(over["sgf"]).result == "B+R"
+
+
+def test_a_resigned_stratego_record_says_who_won():
+  game = pyspiel.load_game("stratego(variant=barrage)")
+  from agents.specs import make_agent
+  s = session.session_for(game, make_agent("random", game, 0), human=0)
+  s.human({"type": "setup", "setup": SETUP})
+  while s.agent_to_move():
+    s.agent_move()
+  s.human({"type": "resign"})
+  view = s.view()
+  assert view["result"]["text"] == "Blue wins (Red resigned) — the agent wins"
+  assert view["record"]["returns"] == [-1.0, 1.0] and view["record"]["end"] == "Red resigned"
 
 
 def go_sgf(text):
@@ -143,6 +169,7 @@ BAD_GO = [
     ('{"point": "D4"}', "a request is a JSON object with a string 'type'"),
     ('{"type": 7}', "a request is a JSON object with a string 'type'"),
     ('{"type": "x' + "y" * 5000 + '"}', "request over 4096 characters"),
+    ("[" * 4000, "a request is one JSON object"),  # nested past Python's recursion limit
     ('{"type": "fly"}', "unknown request 'fly' in a Go game"),
     ('{"type": "move"}', "'point' must be a string of 1 to 4 characters"),
     ('{"type": "move", "point": 44}', "'point' must be a string of 1 to 4 characters"),
@@ -264,9 +291,28 @@ def test_stratego_page_never_learns_an_unrevealed_enemy_piece(human, seed):
         checked += 1
       else:
         assert cell["piece"] == pieces.letter(code - pieces.BLUE_OFFSET * enemy)
-    # The move list shows pieces only where an attack revealed them, and truly.
-    for move in view["moves"]:
+    # Moves are asked of own pieces only.
+    own = {notation.square_name(sq) for sq in range(100)
+           if int(board[sq]) not in (pieces.EMPTY, pieces.LAKE) and (int(board[sq]) > pieces.BLUE_OFFSET) == bool(human)}
+    assert set(view["legal"]) <= own and set(view["refused"]) <= own
+    # The move list names pieces only where an attack revealed them, and truly; the trays hold what attacks took.
+    captured = ([], [])
+    for i, move in enumerate(view["moves"]):
       assert set(move) == {"side", "move", "from", "to", "attack"}
+      if move["attack"] is None:
+        continue
+      attack = move["attack"]
+      before = observation.absolute_view(record.replay({**rec, "moves": rec["moves"][:i]}).engine_state)[0]
+      for role, square in (("attacker", move["from"]), ("defender", move["to"])):
+        code = int(before[notation.parse_square(square)])
+        assert attack[role] == {"side": int(code > pieces.BLUE_OFFSET),
+                                "piece": pieces.letter(code - pieces.BLUE_OFFSET * (code > pieces.BLUE_OFFSET))}
+      lost = {"attacker wins": ["defender"], "defender wins": ["attacker"],
+              "both removed": ["attacker", "defender"]}[attack["result"]]
+      for role in lost:
+        captured[attack[role]["side"]].append(attack[role]["piece"])
+    assert view["captured"] == [captured[0], captured[1]]
+    assert view["attack"] == (view["moves"][-1]["attack"] if view["moves"] else None)
   assert checked > 100
   # The end shows everything, and the record replays to the final board.
   assert [m["move"] for m in final["moves"]] == rec["moves"]

@@ -21,7 +21,7 @@ from retrieval import dataset as dataset_lib
 
 def write_dataset(folder, records):
   paths = [sgf.write_sgf(r, folder / "sgf" / f"{i:03d}.sgf") for i, r in enumerate(records)]
-  return dataset_lib.write_positions(paths, folder / "data").path
+  return dataset_lib.write_positions(paths, folder / "data", root=folder / "sgf").path
 
 
 def test_symmetries_of_a_2x2_board_by_hand():
@@ -84,17 +84,20 @@ def _games(n, size=5):
 
 def test_the_split_by_game_leaks_no_game(tmp_path):
   data = dataset_lib.PositionDataset(write_dataset(tmp_path, _games(10)))
-  held = dataset_lib.split_by_game(len(data.games), 0.3, seed=4)
-  assert held.sum() == 3
+  assert data.games == [f"{i:03d}.sgf" for i in range(10)]
+  held = dataset_lib.split_by_game(data.games, 0.3, seed=4)
+  assert 0 < held.sum() < 10
   train_rows, val_rows = supervised_loop._rows_of(data, ~held), supervised_loop._rows_of(data, held)
   train_games = set(np.asarray(data.column(0, "game"))[train_rows[0]].tolist())
   val_games = set(np.asarray(data.column(0, "game"))[val_rows[0]].tolist())
   assert train_games.isdisjoint(val_games)
-  assert val_games == set(np.flatnonzero(held).tolist()) and len(train_games) == 7
+  assert val_games == set(np.flatnonzero(held).tolist()) and train_games == set(np.flatnonzero(~held).tolist())
   assert len(train_rows[0]) + len(val_rows[0]) == len(data) == 60
-  # The same seed holds out the same games; another seed others.
-  assert (dataset_lib.split_by_game(10, 0.3, seed=4) == held).all()
-  assert not (dataset_lib.split_by_game(10, 0.3, seed=5) == held).all()
+  # A game keeps its side when games are added; another seed splits otherwise.
+  more = dataset_lib.split_by_game(data.games + [f"{i:03d}.sgf" for i in range(10, 1000)], 0.3, seed=4)
+  assert (more[:10] == held).all()
+  assert 0.25 < more.mean() < 0.35
+  assert not (dataset_lib.split_by_game(data.games, 0.3, seed=5) == held).all()
 
 
 def test_a_tiny_network_overfits_a_tiny_dataset_to_every_move(tmp_path):
@@ -145,6 +148,9 @@ def test_predict_gives_the_hand_computed_figures(tmp_path, capsys):
 
 def test_predict_refuses_what_is_not_a_network_of_this_board(tmp_path, capsys):
   data = write_dataset(tmp_path, _games(2))
+  path = _uniform_policy(tmp_path / "five.npz", 5)
+  assert cli_main.main(["predict", "--agent", f"policy:{path},sims=8", "--data", str(data)]) == 2
+  assert "predict scores the network alone" in capsys.readouterr().err
   assert cli_main.main(["predict", "--agent", "random", "--data", str(data)]) == 2
   assert "give policy:PATH or run:RUN_DIR" in capsys.readouterr().err
   path = _uniform_policy(tmp_path / "nine.npz", 9)
@@ -161,7 +167,9 @@ def test_train_resume_and_play_the_result(tmp_path, capsys):
   assert cli_main.main(["train", "--algo", "supervised", "--data", str(data), "--out", str(run),
                         "--set", "run.max_learner_steps=20", *common]) == 0
   first = json.loads((run / "summary.json").read_text())
-  assert first["learner_steps"] == 20 and first["train_games"] == 9 and first["validation_games"] == 3
+  held = dataset_lib.split_by_game([f"{i:03d}.sgf" for i in range(12)], 0.2, seed=0)
+  assert first["learner_steps"] == 20
+  assert (first["train_games"], first["validation_games"]) == (int((~held).sum()), int(held.sum()))
   assert 0 <= first["val_top1"] <= 1
   assert cli_main.main(["train", "--resume", str(run), "--no-progress", "--set", "run.max_learner_steps=30"]) == 0
   second = json.loads((run / "summary.json").read_text())

@@ -41,7 +41,10 @@ socket.onmessage = (event) => {
   else if (msg.type === "setup") onSetup(msg);
   else if (msg.type === "state") onState(msg);
   else if (msg.type === "thinking") $("thinking").hidden = false;
-  else if (msg.type === "error") { $("message").textContent = msg.message; app.errors = (app.errors || 0) + 1; }
+  else if (msg.type === "error") {
+    $("message").textContent = msg.message;
+    if (document.body.dataset.phase === "setup") $("setup-panel").hidden = false;  // a refused setup
+  }
   else if (msg.type === "replay") onReplay(msg);
 };
 
@@ -65,7 +68,8 @@ function onHello(msg) {
 function onSetup(msg) {
   app.setupInfo = msg;
   app.side = msg.you;
-  app.frames = []; app.index = 0;
+  app.frames = []; app.index = 0; app.live = null;
+  for (const id of ["moves", "info", "attack", "message"]) $(id).innerHTML = "";
   app.placement = Array(40).fill(null);
   app.pick = null;
   $("banner").hidden = true;
@@ -88,7 +92,7 @@ function onState(msg) {
   $("message").textContent = msg.phase === "play" && msg.to_move === msg.you ? "" : $("message").textContent;
   app.side = msg.you;
   app.live = msg;
-  if (msg.phase !== "setup" && msg.phase !== "deploy") $("setup-panel").hidden = true;
+  if (msg.phase !== "setup") $("setup-panel").hidden = true;
   // Keep one frame per position for stepping back and forward; the live frame is the last.
   const n = msg.moves.length;
   while (app.frames.length && app.frames[app.frames.length - 1].moves.length >= n) app.frames.pop();
@@ -328,7 +332,10 @@ function randomSetup() {
 function loadLetters(text) {
   text = text.trim();
   if (text.length !== 40) { $("message").textContent = `A setup has 40 letters, got ${text.length}.`; return; }
-  app.placement = [...text].map((c) => (c === "A" || c === "a" ? null : c));
+  const letters = [...text.toUpperCase()];
+  const bad = letters.find((c) => c !== "A" && !(c in app.setupInfo.names));
+  if (bad) { $("message").textContent = `A setup uses the letters A (empty) to M, not ${bad}.`; return; }
+  app.placement = letters.map((c) => (c === "A" ? null : c));
   $("message").textContent = "";
   drawSetup();
 }
@@ -482,7 +489,7 @@ $("copy").onclick = () => {
   if (navigator.clipboard) navigator.clipboard.writeText(text).catch(() => $("letters").select());
   else $("letters").select();
 };
-$("start").onclick = () => { $("message").textContent = ""; send({ type: "setup", setup: app.placement.map((p) => p || "A").join("") }); };
+$("start").onclick = () => { $("message").textContent = ""; $("setup-panel").hidden = true; send({ type: "setup", setup: app.placement.map((p) => p || "A").join("") }); };
 $("download").onclick = () => {
   const frame = app.live;
   if (!frame) return;
@@ -493,5 +500,5 @@ $("download").onclick = () => {
   a.href = URL.createObjectURL(new Blob([text], { type }));
   a.download = name;
   a.click();
-  URL.revokeObjectURL(a.href);
+  setTimeout(() => URL.revokeObjectURL(a.href), 1000);  // revoking at once may cancel the download
 };
