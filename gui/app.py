@@ -55,11 +55,7 @@ def play(game: str | None, agent: str = "random", host: str = "127.0.0.1", port:
   if setups is not None:
     if name != "stratego":
       raise UserError("--setups is for Stratego games")
-    from games.stratego import pieces
-    from games.stratego import setups as setups_lib
-    variant = pieces.Variant(loaded.get_parameters()["variant"])
-    codes = setups_lib.load_setups(setups, variant, skip_bad_lines=True)
-    setup_lines = tuple("".join(pieces.letter(int(c)) for c in row) for row in codes)
+    setup_lines = read_setups(setups, loaded.get_parameters()["variant"])
   if replay_event is None:
     from agents import specs
     checked = specs.make_agent(agent, loaded, seed)  # a bad spec fails here, before the server starts
@@ -73,3 +69,11 @@ def play(game: str | None, agent: str = "random", host: str = "127.0.0.1", port:
   options = server.Options(game=game, agent=agent, host=host, port=port, setups=setup_lines,
                            replay=replay_event, seed=seed)
   server.serve(options, open_browser=open_browser, ready=ready)
+
+
+def read_setups(path: str, variant: str) -> tuple[str, ...]:
+  """The setups of a Gravon-letter file (one 40-letter setup a line) as strings; bad lines are logged and skipped."""
+  from games.stratego import pieces
+  from games.stratego import setups as setups_lib
+  codes = setups_lib.load_setups(path, pieces.Variant(variant), skip_bad_lines=True)
+  return tuple("".join(pieces.letter(int(c)) for c in row) for row in codes)

@@ -420,3 +420,18 @@ def test_bad_replay_files_are_one_line(tmp_path, text, error):
   path.write_text(text)
   with pytest.raises(UserError, match=error):
     replay.load_replay(path)
+
+
+def test_saved_setups_reach_the_setup_editor(tmp_path):
+  """Two good barrage setups and a bad line: the editor offers the two, as 40 letters each."""
+  from gui import app
+  other = "BMLKDDCE" + "A" * 32
+  path = tmp_path / "mine.txt"
+  path.write_text(f"{SETUP}\n{'M' * 40}\n{other}\n")
+  lines = app.read_setups(str(path), "barrage")
+  assert lines == (SETUP, other)
+  with connect(client("stratego(variant=barrage)", setups=lines)) as ws:
+    ws.receive_json()
+    setup = ws.receive_json()
+  assert setup["type"] == "setup" and setup["setups"] == [SETUP, other]
+  assert setup["pieces"] == {"B": 1, "C": 1, "D": 2, "E": 1, "K": 1, "L": 1, "M": 1}
