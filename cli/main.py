@@ -14,7 +14,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
 
 from cli import _common  # noqa: E402
-from core.errors import UserError  # noqa: E402
+from core.errors import RunFailed, UserError  # noqa: E402
 
 # Subcommand modules under cli/, each with HELP, DESCRIPTION, add_arguments(parser), run(args) -> int.
 COMMANDS = ("doctor", "train", "match", "tournament", "plot", "gtp", "ucc", "data", "model")
@@ -56,16 +56,23 @@ def main(argv: list[str] | None = None) -> int:
   except UserError as e:
     sys.stderr.write(f"stratago {args.command}: error: {e}\n")
     return 2
-  except KeyboardInterrupt:
+  except RunFailed as e:
+    sys.stderr.write(f"stratago {args.command}: error: {e}\n")
+    return 1
+  except KeyboardInterrupt as e:
     sys.stderr.write(f"stratago {args.command}: interrupted\n")
-    return 130
+    return 143 if isinstance(e, _Terminated) else 130
   finally:
     if previous is not None:
       signal.signal(signal.SIGTERM, previous)
 
 
+class _Terminated(KeyboardInterrupt):
+  """SIGTERM, stopping a command as Ctrl-C does; the command exits 143 (128 + SIGTERM) rather than 130."""
+
+
 def _interrupt(signum, frame):
-  raise KeyboardInterrupt
+  raise _Terminated
 
 
 if __name__ == "__main__":
