@@ -4,11 +4,16 @@ The fast tests run the real launcher, learner and Reverb server in this
 process with fake actor loops (`actors_testing`), for a few learner steps.
 """
 
+import contextlib
 import dataclasses
 import functools
 import json
 import multiprocessing as mp
+import os
+import pathlib
 import signal
+import subprocess
+import sys
 import threading
 import time
 
@@ -25,6 +30,7 @@ from core.interfaces import Trajectories
 
 import actors_testing
 
+REPO = pathlib.Path(__file__).resolve().parents[1]
 
 def tiny_kuhn(**run) -> TrainConfig:
   base = TrainConfig.kuhn_poker()
@@ -137,3 +143,96 @@ def test_actors_that_never_write_stop_the_run_after_the_silence_allowed(tmp_path
 def test_the_silence_allowed_is_positive(value):
   with pytest.raises(ValueError, match="actor_silence_s"):
     RunConfig(actor_silence_s=value)
+
+
+# --- Signals at random moments, through the real command (slow: about 20-30 s a run on 2 cores). ---
+
+SIGNAL_RUNS = 20  # per kind of signal
+_SIGNALS = {"ctrl-c": (signal.SIGINT,), "ctrl-c-twice": (signal.SIGINT, signal.SIGINT), "sigterm": (signal.SIGTERM,)}
+
+
+def _start_train(run_dir) -> tuple[subprocess.Popen, list[tuple[float, str]]]:
+  """`stratago train` on Kuhn poker in its own process group; its output lines, timed, fill the list."""
+  proc = subprocess.Popen(
+      [sys.executable, "-m", "cli.main", "train", "--game", "kuhn_poker", "--out", str(run_dir), "--no-progress",
+       "--set", "run.max_learner_steps=150", "--set", "run.checkpoint_every_steps=50",
+       "--set", "eval.every_steps=50"],
+      cwd=REPO, env=dict(os.environ, PYTHONPATH=str(REPO)), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+      text=True, start_new_session=True,
+      # A shell's background jobs inherit SIGINT ignored; give Ctrl-C its default back.
+      preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+  lines: list[tuple[float, str]] = []
+  threading.Thread(target=lambda: lines.extend((time.monotonic(), line) for line in proc.stdout),
+                   daemon=True).start()
+  return proc, lines
+
+
+def _group_gone(pgid: int, timeout: float) -> bool:
+  deadline = time.monotonic() + timeout
+  while time.monotonic() < deadline:
+    try:
+      os.killpg(pgid, 0)
+    except ProcessLookupError:
+      return True
+    time.sleep(0.1)
+  return False
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("attempt", [f"try{i:02d}" for i in range(SIGNAL_RUNS)])
+@pytest.mark.parametrize("kind", list(_SIGNALS))
+def test_signals_at_random_moments_never_hang_and_leave_a_saved_run(tmp_path, kind, attempt):
+  """Even attempts signal at a random moment of the whole run, odd ones within 1.5 s of the stop's start.
+
+  What a run guarantees: it exits within the time allowed, with 130 after
+  Ctrl-C and 143 after SIGTERM (0 if it had finished first; the
+  interpreter's own -2 or -15, which a shell shows as 130 or 143, if the
+  signal came before the command was up, or a second one after it had saved
+  and said "interrupted"), and leaves no process behind. Once the learner has written its first
+  metrics row, it also leaves a checkpoint, policy.npz and summary.json.
+  """
+  i = int(attempt[3:])
+  rng = np.random.default_rng([i, list(_SIGNALS).index(kind)])
+  signums = _SIGNALS[kind]
+  run_dir = tmp_path / "run"
+  t0 = time.monotonic()
+  proc, lines = _start_train(run_dir)
+  try:
+    if i % 2 == 0:
+      time.sleep(rng.uniform(1.0, 30.0))
+    else:
+      while not any("stopping:" in line for _, line in lines) and proc.poll() is None:
+        assert time.monotonic() - t0 < 240, "the run did not reach its stop within 240 s"
+        time.sleep(0.02)
+      time.sleep(rng.uniform(0.0, 1.5))
+    sent = time.monotonic()
+    started = (run_dir / "metrics.jsonl").exists() and (run_dir / "metrics.jsonl").stat().st_size > 0
+    for k, signum in enumerate(signums):
+      if k:
+        time.sleep(rng.uniform(0.2, 1.5))
+      with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signum)
+    try:
+      status = proc.wait(timeout=90)
+    except subprocess.TimeoutExpired:
+      pytest.fail(f"{kind} at {sent - t0:.1f} s: no exit within 90 s\n" + "".join(line for _, line in lines))
+    time.sleep(0.2)  # the reader thread's last lines
+    output = "".join(line for _, line in lines)
+    expected = {128 + signums[0]}
+    if "\ntrain: " in "\n" + output:  # It had finished: the signal came as it printed or exited.
+      expected |= {0, -signums[0]}
+    if sent - t0 < 3:  # before the command had set its handlers up
+      expected.add(-signums[0])
+    if "stratago train: interrupted" in output:  # Saved and leaving: a second signal may end the interpreter.
+      expected |= {-s for s in signums[1:]}
+    print(f"\nsignal-test {kind} {attempt}: sent at {sent - t0:.1f} s (learner started: {started}), "
+          f"exit {status} after {time.monotonic() - sent:.1f} s")
+    assert status in expected, output
+    if started:
+      for name in (local.CHECKPOINT, local.POLICY, local.SUMMARY):
+        assert (run_dir / name).exists(), f"{name} missing\n{output}"
+    assert _group_gone(proc.pid, timeout=5), "a process of the run outlived it"
+  finally:
+    with contextlib.suppress(ProcessLookupError):
+      os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
