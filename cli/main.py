@@ -51,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
   previous = None
   if threading.current_thread() is threading.main_thread():
     previous = signal.signal(signal.SIGTERM, _interrupt)
+  previous_hook, sys.unraisablehook = sys.unraisablehook, _resend_dropped_interrupts(sys.unraisablehook)
   try:
     return int(args._run(args) or 0)
   except UserError as e:
@@ -63,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     sys.stderr.write(f"stratago {args.command}: interrupted\n")
     return 143 if isinstance(e, _Terminated) else 130
   finally:
+    sys.unraisablehook = previous_hook
     if previous is not None:
       signal.signal(signal.SIGTERM, previous)
 
@@ -73,6 +75,22 @@ class _Terminated(KeyboardInterrupt):
 
 def _interrupt(signum, frame):
   raise _Terminated
+
+
+def _resend_dropped_interrupts(previous):
+  """An unraisable hook that sends again a Ctrl-C or SIGTERM whose exception Python dropped.
+
+  A signal handler's exception raised inside a garbage-collector callback or
+  a `__del__` (JAX has one) is printed as "Exception ignored" and lost, and
+  the command would run on. The hook sends the signal again from a thread, so
+  its handler runs anew, most likely elsewhere.
+  """
+  def hook(unraisable):
+    if not issubclass(unraisable.exc_type, KeyboardInterrupt):
+      return previous(unraisable)
+    signum = signal.SIGTERM if issubclass(unraisable.exc_type, _Terminated) else signal.SIGINT
+    threading.Thread(target=os.kill, args=(os.getpid(), signum), daemon=True).start()
+  return hook
 
 
 if __name__ == "__main__":

@@ -122,6 +122,26 @@ def test_a_signal_while_an_actor_hangs_in_its_stop_ends_the_run_at_once_saved(tm
   assert_saved(tmp_path / "run", "interrupted")
 
 
+class _DropsWhatItRaises:
+  def __del__(self):
+    cli_main._interrupt(signal.SIGTERM, None)  # as if SIGTERM came while Python ran this destructor
+
+
+def test_a_sigterm_python_drops_in_a_destructor_is_sent_again(monkeypatch):
+  """A SIGTERM 4 s into a run raised inside JAX's gc callback, was dropped, and the run went on."""
+  got = []
+  monkeypatch.setattr(sys, "unraisablehook", cli_main._resend_dropped_interrupts(sys.unraisablehook))
+  previous = signal.signal(signal.SIGTERM, lambda signum, frame: got.append(signum))
+  try:
+    _DropsWhatItRaises()  # collected at once: its __del__'s exception is "ignored"
+    deadline = time.monotonic() + 5
+    while not got and time.monotonic() < deadline:
+      time.sleep(0.01)
+  finally:
+    signal.signal(signal.SIGTERM, previous)
+  assert got == [signal.SIGTERM]
+
+
 def test_when_every_actor_dies_the_run_ends_saved_with_one_line(tmp_path, monkeypatch, capsys):
   assert _cli_train(monkeypatch, tmp_path / "run", actors_testing.fail) == 1
   assert capsys.readouterr().err.splitlines() == [
