@@ -82,14 +82,18 @@ def _resend_dropped_interrupts(previous):
 
   A signal handler's exception raised inside a garbage-collector callback or
   a `__del__` (JAX has one) is printed as "Exception ignored" and lost, and
-  the command would run on. The hook sends the signal again from a thread, so
-  its handler runs anew, most likely elsewhere.
+  the command would run on. The hook sends the signal again 50 ms later from
+  a thread, so its handler runs anew elsewhere (and if it is dropped again,
+  the hook sends it again).
   """
   def hook(unraisable):
     if not issubclass(unraisable.exc_type, KeyboardInterrupt):
       return previous(unraisable)
     signum = signal.SIGTERM if issubclass(unraisable.exc_type, _Terminated) else signal.SIGINT
-    threading.Thread(target=os.kill, args=(os.getpid(), signum), daemon=True).start()
+    # Later, from a thread: a handler run inside this hook would raise where Python drops it again.
+    timer = threading.Timer(0.05, os.kill, args=(os.getpid(), signum))
+    timer.daemon = True
+    timer.start()
   return hook
 
 
