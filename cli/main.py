@@ -63,6 +63,13 @@ def main(argv: list[str] | None = None) -> int:
   except KeyboardInterrupt as e:
     sys.stderr.write(f"stratago {args.command}: interrupted\n")
     return 143 if isinstance(e, _Terminated) else 130
+  except Exception as e:
+    # A signal during a C extension's import (pyspiel's) comes out as "ImportError: initialization failed".
+    interrupt = _interrupt_behind(e)
+    if interrupt is None:
+      raise
+    sys.stderr.write(f"stratago {args.command}: interrupted\n")
+    return 143 if isinstance(interrupt, _Terminated) else 130
   finally:
     sys.unraisablehook = previous_hook
     if previous is not None:
@@ -75,6 +82,17 @@ class _Terminated(KeyboardInterrupt):
 
 def _interrupt(signum, frame):
   raise _Terminated
+
+
+def _interrupt_behind(e: BaseException | None) -> KeyboardInterrupt | None:
+  """The KeyboardInterrupt that `e` was raised from, if any."""
+  seen = set()
+  while e is not None and id(e) not in seen:
+    if isinstance(e, KeyboardInterrupt):
+      return e
+    seen.add(id(e))
+    e = e.__cause__ or e.__context__
+  return None
 
 
 def _resend_dropped_interrupts(previous):

@@ -142,6 +142,19 @@ def test_a_sigterm_python_drops_in_a_destructor_is_sent_again(monkeypatch):
   assert got == [signal.SIGTERM]
 
 
+def test_a_signal_behind_another_error_still_exits_as_interrupted(monkeypatch, capsys):
+  """SIGTERM during `import pyspiel` surfaced as "ImportError: initialization failed", exit 1 with a traceback."""
+  def run(args):
+    try:
+      cli_main._interrupt(signal.SIGTERM, None)
+    except KeyboardInterrupt as e:
+      raise ImportError("initialization failed") from e
+
+  monkeypatch.setattr(cli_main.importlib.import_module("cli.doctor"), "run", run)
+  assert cli_main.main(["doctor"]) == 143
+  assert capsys.readouterr().err.splitlines()[-1] == "stratago doctor: interrupted"
+
+
 def test_when_every_actor_dies_the_run_ends_saved_with_one_line(tmp_path, monkeypatch, capsys):
   assert _cli_train(monkeypatch, tmp_path / "run", actors_testing.fail) == 1
   assert capsys.readouterr().err.splitlines() == [
