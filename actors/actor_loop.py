@@ -32,12 +32,17 @@ def run_actor(cfg: TrainConfig, address: str, actor_id: int, start_step: int, sh
               report: Callable[[int], None], params_source: interfaces.ParameterSource | None = None) -> None:
   """Plays until `should_stop()`; returns quietly when the replay server goes away after a stop.
 
+  A chunk that the server has not taken when the stop comes (its rate limiter
+  holds it, or the server is gone) is dropped after at most
+  `reverb_replay.FLUSH_POLL_MS`, so the loop leaves within about that time plus
+  one move.
+
   Args:
     cfg: the run's config (game, learner network, actor settings).
     address: the Reverb server's `host:port`, where finished games go.
     actor_id: this actor's number (0..num_actors - 1); with `start_step` it seeds the actor.
     start_step: the learner step the run (re)started at, so a resumed run plays other games.
-    should_stop: polled between moves.
+    should_stop: polled between moves and while a chunk waits for the server.
     report: called after every move with the moves this actor has made in all.
     params_source: where parameters come from (None: the Reverb parameter table at `address`).
   """
@@ -47,7 +52,8 @@ def run_actor(cfg: TrainConfig, address: str, actor_id: int, start_step: int, sh
     template = net.init(jax.random.PRNGKey(0), np.zeros((1, self_play.observation_size(game)), np.float32),
                         np.ones((1, game.num_distinct_actions()), bool))
     params_source = reverb_replay.ReverbParameterSource(address, template)
-  replay = reverb_replay.ReverbReplay(address, cfg.actors.chunk_size, slots=factory.writes_slots(cfg, game))
+  replay = reverb_replay.ReverbReplay(address, cfg.actors.chunk_size, slots=factory.writes_slots(cfg, game),
+                                      should_stop=should_stop)
   seed = cfg.actors.seed + 1000 * actor_id + start_step
   actor = factory.make_actor(cfg, game, net, cfg.actors.games_per_actor, cfg.actors.chunk_size, replay, seed)
   try:

@@ -92,18 +92,25 @@ class RunConfig:
     checkpoint_every_steps: learner steps between checkpoints.
     log_every_steps: learner steps between metrics rows.
     publish_every_steps: learner steps between parameter publications to actors.
+    actor_silence_s: stop the run (saved, exit status 1) when the learner has
+      waited this long for a batch and no actor has written to replay in that
+      time; generous, since a first chunk waits for the actors to start,
+      compile and fill their rows.
   """
   max_learner_steps: int = 2000
   max_minutes: float = 0.0
   checkpoint_every_steps: int = 500
   log_every_steps: int = 50
   publish_every_steps: int = 1
+  actor_silence_s: float = 600.0
 
   def __post_init__(self):
     if self.max_learner_steps < 1 or self.max_minutes < 0:
       raise ValueError("max_learner_steps must be positive and max_minutes >= 0")
     if min(self.checkpoint_every_steps, self.log_every_steps, self.publish_every_steps) < 1:
       raise ValueError("checkpoint_every_steps, log_every_steps and publish_every_steps must be positive")
+    if not self.actor_silence_s > 0:
+      raise ValueError(f"actor_silence_s must be positive, got {self.actor_silence_s}")
 
 
 class EvalPolicy(enum.Enum):

@@ -6,19 +6,21 @@ sequence (see `actors.local.train`):
 
   loop = LearnerLoop(cfg, run_dir, game, address, evaluate_fn, resume)   # publishes the first parameters
   ... start the actors ...
-  finished = False
   try:
-    finished = loop.run(actor_moves, check_actors, progress)
+    loop.run(actor_moves, check_actors, progress)   # until the budget; raises on a signal or failure
   finally:
-    ... tell the actors to stop ...
-    loop.stop(finished)          # a checkpoint, and on a failure the policy too
-    ... stop the server and the actors ...
-  summary = loop.finish(actor_moves())   # the final evaluation, the policy and summary.json
+    loop.stop()                  # no more sampling; a checkpoint
+    ... stop the actors and the server ...
+  final = loop.final_evaluation()        # after a budget only
+  summary = loop.finish(actor_moves(), final, ended="budget")   # the policy and summary.json
+
+Liveness: while the learner waits for a batch it calls `check_actors` (which
+raises once no actor is alive) every half second, and raises `RunFailed` when
+no actor has written to replay for `cfg.run.actor_silence_s` of that wait.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import pathlib
 import queue
@@ -33,7 +35,7 @@ from tqdm import tqdm
 from actors import actor_loop, factory, memory, reverb_replay, self_play
 from actors.config import TrainConfig
 from core import files, rundir
-from core.errors import UserError
+from core.errors import RunFailed, UserError
 from core.metrics import MetricsWriter
 from core.rundir import CHECKPOINT, POLICY, PREVIOUS_CHECKPOINT, SUMMARY
 from learners.rnad import export, learning
@@ -43,10 +45,19 @@ EvaluateFn = Callable[[Callable, int, bool], dict[str, float]]
 
 
 class Prefetcher:
-  """Samples the next batches from replay in a thread while the learner updates."""
+  """Samples the next batches from replay in a thread while the learner updates.
 
-  def __init__(self, replay, batch_size: int, depth: int = 2):
+  Args:
+    replay: where batches come from.
+    batch_size: rows in a batch.
+    depth: batches sampled ahead.
+    on_wait: called with the seconds waited so far, every half second that
+      `next` waits for a batch; what it raises, `next` raises.
+  """
+
+  def __init__(self, replay, batch_size: int, depth: int = 2, on_wait: Callable[[float], None] | None = None):
     self._queue: queue.Queue = queue.Queue(maxsize=depth)
+    self._on_wait = on_wait
     self._stop = threading.Event()
     self._error: list[BaseException] = []
 
@@ -71,13 +82,15 @@ class Prefetcher:
     return self
 
   def __next__(self):
+    start = time.monotonic()
     while True:
       if self._error:
         raise RuntimeError(f"sampling from replay failed: {self._error[0]}") from self._error[0]
       try:
         return self._queue.get(timeout=0.5)
       except queue.Empty:
-        continue
+        if self._on_wait is not None:
+          self._on_wait(time.monotonic() - start)
 
   def close(self) -> None:
     self._stop.set()
@@ -102,8 +115,10 @@ class LearnerLoop:
     self.resume = resume
     self.net = actor_loop.make_network(cfg, game)
     example = np.zeros((1, self_play.observation_size(game)), np.float32)
-    replay = reverb_replay.ReverbReplay(address, cfg.actors.chunk_size, slots=factory.writes_slots(cfg, game))
-    self._prefetch = Prefetcher(replay, cfg.learner.batch_size)
+    self._replay = reverb_replay.ReverbReplay(address, cfg.actors.chunk_size, slots=factory.writes_slots(cfg, game))
+    self._prefetch = Prefetcher(self._replay, cfg.learner.batch_size, on_wait=self._waiting)
+    self._check_actors: Callable[[], None] = lambda: None
+    self._inserts, self._inserts_t = -1, time.monotonic()  # replay's insert count, and when it last changed
     self.learner = learning.RNaDLearner(cfg.learner, self.net, example, self._prefetch)
     if resume:  # Only a checkpoint that loads takes the folder over: a rejected resume changes nothing.
       self.learner.restore(self.run_dir / CHECKPOINT, fallback=self.run_dir / PREVIOUS_CHECKPOINT)
@@ -136,15 +151,32 @@ class LearnerLoop:
     export.export(self.run_dir / POLICY, self._eval_params(), game=self.cfg.game, cfg=self.cfg.learner,
                   step=self.learner.version())
 
-  def run(self, actor_moves: Callable[[], int], check_actors: Callable[[], None], progress: bool = True) -> bool:
-    """Updates until the step or time budget; True when a budget ended it.
+  def _waiting(self, waited_s: float) -> None:
+    """While the learner waits for a batch: raises if no actor is alive, or none writes."""
+    self._check_actors()
+    now = time.monotonic()
+    inserts = self._replay.inserts()
+    if inserts != self._inserts:
+      self._inserts, self._inserts_t = inserts, now
+    silent = min(waited_s, now - self._inserts_t)
+    if silent > self.cfg.run.actor_silence_s:
+      raise RunFailed(f"no actor has written to replay for {silent:.0f} s while the learner waited "
+                      f"(run.actor_silence_s={self.cfg.run.actor_silence_s:g})")
+
+  def run(self, actor_moves: Callable[[], int], check_actors: Callable[[], None], progress: bool = True) -> None:
+    """Updates until the step or time budget.
 
     Args:
       actor_moves: the moves all actors have made so far (for the speed metrics).
-      check_actors: raises if an actor has failed; called before every update.
+      check_actors: raises (RunFailed, naming the cause) once no actor is alive;
+        called before every update and every half second of waiting for a batch.
       progress: show a tqdm progress bar.
+
+    Raises:
+      RunFailed: no actor is alive, or none wrote to replay for `cfg.run.actor_silence_s`.
     """
     cfg = self.cfg
+    self._check_actors = check_actors
     deadline = self._t0 + 60 * cfg.run.max_minutes if cfg.run.max_minutes else None
     # Under a time budget the step budget rarely binds: show steps and rate, and the minutes left,
     # rather than an ETA computed from a step total that will not be reached.
@@ -186,31 +218,31 @@ class LearnerLoop:
         bar.update(1)
     finally:
       bar.close()
-    return True
 
-  def stop(self, finished: bool) -> None:
-    """Stops sampling and saves a checkpoint; after a failure or an interruption also the policy.
-
-    On a failure or an interruption it also closes the metrics (`finish` does otherwise).
-    """
+  def stop(self) -> None:
+    """Stops sampling and saves a checkpoint of the last step (step 0 included), if it has none yet."""
     self._prefetch.close()
-    with contextlib.suppress(Exception):
-      if self.learner.version() != self._last_ckpt:
-        self.checkpoint()
-    if not finished:  # Interrupted or failed: still leave a loadable policy behind.
-      with contextlib.suppress(Exception):
-        self.export_policy()
-      self._writer.close()
+    if self.learner.version() != self._last_ckpt or not (self.run_dir / CHECKPOINT).exists():
+      self.checkpoint()
 
-  def finish(self, actor_moves: int) -> dict[str, Any]:
-    """The final evaluation, the exported policy and RUN_DIR/summary.json; returns the summary."""
+  def final_evaluation(self) -> dict[str, float]:
+    """The evaluation at the end of a run that reached its budget."""
+    return self.evaluate(self.learner.version(), final=True)
+
+  def finish(self, actor_moves: int, final: dict[str, float], ended: str = "budget") -> dict[str, Any]:
+    """Logs `final`, exports the policy and writes RUN_DIR/summary.json; returns the summary.
+
+    Args:
+      actor_moves: the moves all actors made.
+      final: the final evaluation's metrics (empty when the run was stopped early).
+      ended: how the run ended: "budget", "interrupted", or "failed: ..." / "error: ...".
+    """
     step = self.learner.version()
-    final = self.evaluate(step, final=True)
     if final:
       self._writer.write(step, final)
     self._writer.close()
     self.export_policy()
-    summary: dict[str, Any] = {"game": self.cfg.game, "start_step": self.start_step}
+    summary: dict[str, Any] = {"game": self.cfg.game, "start_step": self.start_step, "ended": ended}
     summary.update(final, learner_steps=step, wall_s=time.time() - self._t0, actor_moves=actor_moves,
                    policy=str(self.run_dir / POLICY), checkpoint=str(self.run_dir / CHECKPOINT))
     files.write_atomic(self.run_dir / SUMMARY, json.dumps(summary, indent=2) + "\n")

@@ -4,40 +4,69 @@
 `cfg.actors.num_actors` actor processes (fresh interpreters, one thread of XLA
 each), each running `actors.actor_loop.run_actor`, and runs
 `actors.learner_loop.LearnerLoop` here. This module only starts, watches and
-stops processes: on the step or time budget, on an error, on Ctrl-C or on
-SIGTERM the learner saves a checkpoint, the actors are told to stop (they
-ignore SIGINT and SIGTERM, which a terminal or a scheduler sends to the whole
-process group, and leave on a shared stop event), the server stops and
-everything is joined. `train(cfg, run_dir, resume=True)` continues from the
+stops processes. A run ends on its step or time budget, on an error, when its
+actors are gone (all dead, or none writing while the learner waits: see
+`LearnerLoop`), on Ctrl-C or on SIGTERM. Every end stops the same bounded way:
+
+  1. the learner stops sampling and saves a checkpoint;
+  2. the actors are told to stop and leave within `ACTOR_STOP_S` (a chunk the
+     server has not taken is dropped); any still running then is killed;
+  3. the server stops; after a budget the final evaluation runs;
+  4. `policy.npz` and `summary.json` are written.
+
+Actors ignore SIGINT and SIGTERM, which a terminal or a scheduler sends to the
+whole process group: the launcher alone decides when they go. While it stops,
+a signal does not interrupt it but makes it kill the actors at once and skip
+the final evaluation; what is saved is still saved. The first signal is then
+raised again (as KeyboardInterrupt, or whatever its handler raises), so the
+caller sees it. `train(cfg, run_dir, resume=True)` continues from the
 checkpoint.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import logging
 import multiprocessing as mp
 import os
 import pathlib
 import signal
+import sys
 import threading
 import time
+import traceback
 from typing import Any, Callable
 
 from actors.config import TrainConfig
-from core.errors import UserError
+from core.errors import RunFailed, UserError
 from core.rundir import CHECKPOINT, POLICY, SUMMARY  # noqa: F401  (where a run keeps what)
 
 log = logging.getLogger(__name__)
 
 _ACTOR_XLA_FLAGS = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+# Seconds an actor has to leave after it is told to stop (it needs about
+# `reverb_replay.FLUSH_POLL_MS` plus one move) before it is killed.
+ACTOR_STOP_S = 10.0
+# Seconds the Reverb server has to stop before the launcher goes on without it.
+SERVER_STOP_S = 10.0
+# Seconds between noticing an actor's death and logging it while others still play: actors that fail
+# together (say, out of memory at start) then end the run with one line, not a warning per actor.
+_DEATH_NOTICE_S = 5.0
+
+# `run_actor(cfg, address, actor_id, start_step, should_stop, report)`, as `actors.actor_loop.run_actor`.
+ActorFn = Callable[..., None]
 
 
-def _actor_process(cfg: TrainConfig, address: str, actor_id: int, start_step: int, stop, moves) -> None:
-  """An actor process: `run_actor` until `stop` is set, or until the launcher dies."""
-  # The launcher stops us through `stop`. Dying on a group-wide signal could leave `stop`'s lock held.
-  signal.signal(signal.SIGINT, signal.SIG_IGN)
-  signal.signal(signal.SIGTERM, signal.SIG_IGN)
+def _actor_process(actor_fn: ActorFn | None, cfg: TrainConfig, address: str, actor_id: int, start_step: int,
+                   stop, moves, errors) -> None:
+  """An actor process: `actor_fn` until `stop` is set; what it raises goes to `errors`, not to stderr."""
+  # The launcher started us with SIGINT and SIGTERM blocked; from here on they are ignored.
+  for signum in _STOP_SIGNALS:
+    signal.signal(signum, signal.SIG_IGN)
+  signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
   parent = os.getppid()
 
   def watch_parent():  # A killed launcher leaves us orphaned, maybe blocked inside Reverb: leave.
@@ -47,12 +76,151 @@ def _actor_process(cfg: TrainConfig, address: str, actor_id: int, start_step: in
         os._exit(0)
 
   threading.Thread(target=watch_parent, daemon=True, name="watch-launcher").start()
-  from actors import actor_loop
 
   def report(n: int) -> None:
     moves[actor_id] = n
 
-  actor_loop.run_actor(cfg, address, actor_id, start_step, stop.is_set, report)
+  try:
+    if actor_fn is None:
+      from actors import actor_loop
+      actor_fn = actor_loop.run_actor
+    actor_fn(cfg, address, actor_id, start_step, lambda: bool(stop.value), report)
+  except BaseException as e:  # noqa: BLE001  (the launcher names it in its one line; the traceback at debug)
+    errors.send((_describe(e), traceback.format_exc()[-4000:]))
+    sys.exit(1)
+
+
+def _describe(e: BaseException) -> str:
+  """`MemoryError`, or `ValueError: the first line of its message`."""
+  lines = str(e).strip().splitlines()
+  return f"{type(e).__name__}: {lines[0][:200]}" if lines else type(e).__name__
+
+
+class _Actors:
+  """The actor processes of a run: started together, watched for deaths, stopped within a deadline."""
+
+  def __init__(self, cfg: TrainConfig, address: str, start_step: int, actor_fn: ActorFn | None):
+    ctx = mp.get_context("spawn")
+    n = cfg.actors.num_actors
+    # Lock-free shared memory: a process killed while reading it leaves no lock held.
+    self._stop = ctx.Value(ctypes.c_bool, False, lock=False)
+    self._moves = ctx.Array("q", n, lock=False)
+    pipes = [ctx.Pipe(duplex=False) for _ in range(n)]
+    self._errors = [reader for reader, _ in pipes]
+    self._procs = [ctx.Process(target=_actor_process, name=f"rnad-actor-{i}", daemon=True,
+                               args=(actor_fn, cfg, address, i, start_step, self._stop, self._moves, writer))
+                   for i, (_, writer) in enumerate(pipes)]
+    self._dead: dict[int, tuple[str, float]] = {}  # actor -> why it died, and when that was noticed
+    self._logged: set[int] = set()
+
+  def start(self) -> None:
+    # Blocked here, the signals stay blocked in each child until it ignores them: no actor dies of a
+    # Ctrl-C, even one that lands while it starts.
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+      with _env(XLA_FLAGS=_ACTOR_XLA_FLAGS, JAX_PLATFORMS="cpu"):
+        for p in self._procs:
+          p.start()
+    finally:
+      signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+  def moves(self) -> int:
+    return int(sum(self._moves))
+
+  def check(self) -> None:
+    """Raises RunFailed, naming why, once no actor is alive; logs each death before that."""
+    now = time.monotonic()
+    for i, p in enumerate(self._procs):
+      if i not in self._dead and p.pid is not None and not p.is_alive():
+        self._dead[i] = self._cause(i), now
+    n = len(self._procs)
+    if len(self._dead) == n:
+      causes = "; ".join(dict.fromkeys(cause for cause, _ in self._dead.values()))
+      raise RunFailed(f"the actor died: {causes}" if n == 1 else f"all {n} actors died: {causes}")
+    for i, (cause, noticed) in self._dead.items():
+      if i not in self._logged and now - noticed > _DEATH_NOTICE_S:
+        self._logged.add(i)
+        log.warning("actor %d died (%s); %d of %d still playing", i, cause, n - len(self._dead), n)
+
+  def _cause(self, i: int) -> str:
+    if self._errors[i].poll():
+      cause, trace = self._errors[i].recv()
+      log.debug("actor %d:\n%s", i, trace)
+      return cause
+    code = self._procs[i].exitcode
+    if code is not None and code < 0:
+      return f"killed by {signal.Signals(-code).name}"
+    return f"exit status {code}"
+
+  def stop(self, now: threading.Event) -> None:
+    """Tells the actors to stop and waits up to ACTOR_STOP_S (or until `now` is set); kills the rest."""
+    self._stop.value = True
+    deadline = time.monotonic() + ACTOR_STOP_S
+    while (any(p.is_alive() for p in self._procs) and time.monotonic() < deadline and not now.is_set()):
+      time.sleep(0.05)
+    self.kill()
+
+  def kill(self) -> None:
+    """SIGKILLs every actor still running (they ignore SIGTERM) and reaps it."""
+    late = [p for p in self._procs if p.pid is not None and p.is_alive()]
+    for p in late:
+      log.warning("actor %s did not stop; killing it", p.name)
+      p.kill()
+    for p in late:
+      p.join(timeout=5)
+
+
+class _Signals:
+  """While open, SIGINT and SIGTERM do not interrupt: each is recorded and sets `now`.
+
+  Inside `interruptible()` they raise KeyboardInterrupt as well. `deliver()`
+  puts the old handlers back and raises the first recorded signal again. Off
+  the main thread, where handlers cannot be set, it changes nothing.
+  """
+
+  def __init__(self):
+    self.received: list[int] = []
+    self.now = threading.Event()
+    self._raise = False
+    self._previous: dict[int, Any] = {}
+
+  def __enter__(self) -> "_Signals":
+    if threading.current_thread() is threading.main_thread():
+      self._previous = {s: signal.signal(s, self._handle) for s in _STOP_SIGNALS}
+    return self
+
+  def __exit__(self, *exc) -> None:
+    for signum, handler in self._previous.items():
+      signal.signal(signum, handler)
+    self._previous = {}
+
+  def _handle(self, signum, frame) -> None:
+    self.received.append(signum)
+    self.now.set()
+    if self._raise:
+      raise KeyboardInterrupt
+
+  @contextlib.contextmanager
+  def interruptible(self):
+    self._raise = True
+    try:
+      yield
+    finally:
+      self._raise = False
+
+  def deliver(self) -> None:
+    self.__exit__()
+    if self.received:
+      signal.raise_signal(self.received[0])
+
+
+def _stop_server(server) -> None:
+  """`server.stop()`, waited for SERVER_STOP_S at most."""
+  thread = threading.Thread(target=server.stop, daemon=True, name="stop-reverb")
+  thread.start()
+  thread.join(SERVER_STOP_S)
+  if thread.is_alive():
+    log.warning("the Reverb server did not stop in %.0f s; leaving it", SERVER_STOP_S)
 
 
 @contextlib.contextmanager
@@ -70,7 +238,8 @@ def _env(**values):
 
 
 def train(cfg: TrainConfig, run_dir: str | pathlib.Path, resume: bool = False, progress: bool = True,
-          evaluator: Callable[[Any], Callable[..., dict[str, float]]] | None = None) -> dict[str, Any]:
+          evaluator: Callable[[Any], Callable[..., dict[str, float]]] | None = None,
+          actor_fn: ActorFn | None = None) -> dict[str, Any]:
   """Trains R-NaD with the embedded launcher; returns the summary also written to RUN_DIR/summary.json.
 
   Args:
@@ -81,6 +250,13 @@ def train(cfg: TrainConfig, run_dir: str | pathlib.Path, resume: bool = False, p
     evaluator: `game -> evaluate(probs_fn, step, final) -> metrics`, run every
       `cfg.eval.every_steps` and at the end, e.g.
       `evaluation.training.evaluator_for(cfg.eval)`; None logs no evaluation.
+    actor_fn: what each actor process runs, with `actors.actor_loop.run_actor`'s
+      arguments (None: that function); a module-level function, since the
+      processes are spawned.
+
+  Raises:
+    RunFailed: the actors all died, or went silent (after the run was saved).
+    KeyboardInterrupt: on Ctrl-C or a handled SIGTERM (after the run was saved).
   """
   import portpicker
 
@@ -100,33 +276,43 @@ def train(cfg: TrainConfig, run_dir: str | pathlib.Path, resume: bool = False, p
     server.stop()
     raise
 
-  ctx = mp.get_context("spawn")
-  stop = ctx.Event()
-  moves = ctx.Array("q", cfg.actors.num_actors, lock=False)
-  procs = [ctx.Process(target=_actor_process, name=f"rnad-actor-{i}", daemon=True,
-                       args=(cfg, address, i, loop.start_step, stop, moves))
-           for i in range(cfg.actors.num_actors)]
-  with _env(XLA_FLAGS=_ACTOR_XLA_FLAGS, JAX_PLATFORMS="cpu"):
-    for p in procs:
-      p.start()
-
-  def check_actors() -> None:
-    for p in procs:
-      if not p.is_alive():
-        raise RuntimeError(f"actor process {p.name} exited with code {p.exitcode}")
-
-  finished = False
+  actors = _Actors(cfg, address, loop.start_step, actor_fn)
+  ended: BaseException | None = None
   try:
-    finished = loop.run(lambda: int(sum(moves)), check_actors, progress)
+    try:
+      actors.start()
+      loop.run(actors.moves, actors.check, progress)
+    except BaseException as e:  # noqa: BLE001  (a signal, the actors gone, or a bug: raised again once saved)
+      ended = e
+    with _Signals() as signals:
+      try:
+        # A failure's own line comes last, from the caller; a budget's or a signal's stop is news.
+        quiet = ended is not None and not isinstance(ended, KeyboardInterrupt)
+        log.log(logging.DEBUG if quiet else logging.INFO, "stopping: %s", _why(ended))
+        loop.stop()
+      finally:
+        actors.stop(signals.now)
+        _stop_server(server)
+      final: dict[str, float] = {}
+      if ended is None and not signals.now.is_set():
+        with contextlib.suppress(KeyboardInterrupt), signals.interruptible():
+          final = loop.final_evaluation()
+      summary = loop.finish(actors.moves(), final, "interrupted" if ended is None and signals.received
+                            else _why(ended))
   finally:
-    stop.set()
-    loop.stop(finished)
-    time.sleep(0.2)
-    server.stop()  # Unblocks actors waiting on the rate limiter.
-    for p in procs:
-      p.join(timeout=20)
-      if p.is_alive():
-        log.warning("actor %s did not stop in 20 s; killing it", p.name)
-        p.kill()  # It ignores SIGTERM.
-        p.join(timeout=5)
-  return loop.finish(int(sum(moves)))
+    actors.kill()  # Whatever went wrong above, no actor outlives the launcher.
+  if ended is not None:
+    raise ended
+  signals.deliver()
+  return summary
+
+
+def _why(ended: BaseException | None) -> str:
+  """How a run ended, in the words of summary.json's `ended`."""
+  if ended is None:
+    return "budget"
+  if isinstance(ended, KeyboardInterrupt):
+    return "interrupted"
+  if isinstance(ended, RunFailed):
+    return f"failed: {ended}"
+  return f"error: {_describe(ended)}"

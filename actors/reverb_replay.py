@@ -11,7 +11,7 @@ so actors and the learner may sit in different processes or machines.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import jax
 import numpy as np
@@ -23,6 +23,9 @@ from core.interfaces import Trajectories
 
 TRAJECTORIES = "trajectories"
 PARAMS = "params"
+
+# How long a writer waits for the server to take a chunk before it asks `should_stop` again.
+FLUSH_POLL_MS = 500
 
 
 def make_server(cfg: ReplayConfig, port: int) -> reverb.Server:
@@ -48,13 +51,19 @@ class ReverbReplay(interfaces.Replay):
     slots: whether chunks carry `action_ids`. The OpenSpiel and tree actors'
       chunks do not (slot k is action k), which saves Go 4 bytes per action
       and step; Stratego's do.
+    should_stop: asked every `FLUSH_POLL_MS` while `add` waits for the server
+      (its rate limiter, or a server that went away, can hold a chunk for
+      ever); once it says True, `add` gives the chunk up and raises
+      `reverb.errors.DeadlineExceededError`.
   """
 
-  def __init__(self, address: str, chunk_size: int, slots: bool = True):
+  def __init__(self, address: str, chunk_size: int, slots: bool = True,
+               should_stop: Callable[[], bool] = lambda: False):
     self._client = reverb.Client(address)
     self._chunk = chunk_size
     self._fields = tuple(k for k in Trajectories._fields if slots or k != "action_ids")
     self._writer = None
+    self._should_stop = should_stop
 
   def add(self, trajectories: Trajectories) -> None:
     present = tuple(k for k, v in trajectories._asdict().items() if v is not None)
@@ -66,7 +75,13 @@ class ReverbReplay(interfaces.Replay):
     self._writer.append(data)
     item = {k: self._writer.history[k][-1] for k in self._fields}
     self._writer.create_item(TRAJECTORIES, priority=1.0, trajectory=item)
-    self._writer.flush(block_until_num_items=0)
+    while True:
+      try:
+        self._writer.flush(block_until_num_items=0, timeout_ms=FLUSH_POLL_MS)
+        return
+      except reverb.errors.DeadlineExceededError:
+        if self._should_stop():
+          raise
 
   def sample(self, batch_size: int) -> Trajectories:
     if batch_size % self._chunk:
@@ -78,7 +93,12 @@ class ReverbReplay(interfaces.Replay):
       parts.append(dict(zip(names, (np.asarray(x) for x in sample.data))))
     return Trajectories(**{k: np.concatenate([p[k] for p in parts]) for k in self._fields})
 
+  def inserts(self) -> int:
+    """Chunks the server has taken into the trajectory table so far, from every writer."""
+    return self._client.server_info()[TRAJECTORIES].rate_limiter_info.insert_stats.completed
+
   def close(self) -> None:
+    """Closes the writer without waiting: a chunk the server has not taken yet is dropped."""
     if self._writer is not None:
       self._writer.close()
       self._writer = None

@@ -14,7 +14,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
 
 from cli import _common  # noqa: E402
-from core.errors import UserError  # noqa: E402
+from core.errors import RunFailed, UserError  # noqa: E402
 
 # Subcommand modules under cli/, each with HELP, DESCRIPTION, add_arguments(parser), run(args) -> int.
 COMMANDS = ("doctor", "train", "play", "match", "tournament", "predict", "plot", "gtp", "ucc", "data", "model")
@@ -51,15 +51,27 @@ def main(argv: list[str] | None = None) -> int:
   previous = None
   if threading.current_thread() is threading.main_thread():
     previous = signal.signal(signal.SIGTERM, _interrupt)
+  previous_hook, sys.unraisablehook = sys.unraisablehook, _resend_dropped_interrupts(sys.unraisablehook)
   try:
     return int(args._run(args) or 0)
   except UserError as e:
     sys.stderr.write(f"stratago {args.command}: error: {_one_line(str(e))}\n")
     return 2
-  except KeyboardInterrupt:
+  except RunFailed as e:
+    sys.stderr.write(f"stratago {args.command}: error: {e}\n")
+    return 1
+  except KeyboardInterrupt as e:
     sys.stderr.write(f"stratago {args.command}: interrupted\n")
-    return 130
+    return 143 if isinstance(e, _Terminated) else 130
+  except Exception as e:
+    # A signal during a C extension's import (pyspiel's) comes out as "ImportError: initialization failed".
+    interrupt = _interrupt_behind(e)
+    if interrupt is None:
+      raise
+    sys.stderr.write(f"stratago {args.command}: interrupted\n")
+    return 143 if isinstance(interrupt, _Terminated) else 130
   finally:
+    sys.unraisablehook = previous_hook
     if previous is not None:
       signal.signal(signal.SIGTERM, previous)
 
@@ -69,8 +81,43 @@ def _one_line(message: str) -> str:
   return "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
 
 
+class _Terminated(KeyboardInterrupt):
+  """SIGTERM, stopping a command as Ctrl-C does; the command exits 143 (128 + SIGTERM) rather than 130."""
+
+
 def _interrupt(signum, frame):
-  raise KeyboardInterrupt
+  raise _Terminated
+
+
+def _interrupt_behind(e: BaseException | None) -> KeyboardInterrupt | None:
+  """The KeyboardInterrupt that `e` was raised from, if any."""
+  seen = set()
+  while e is not None and id(e) not in seen:
+    if isinstance(e, KeyboardInterrupt):
+      return e
+    seen.add(id(e))
+    e = e.__cause__ or e.__context__
+  return None
+
+
+def _resend_dropped_interrupts(previous):
+  """An unraisable hook that sends again a Ctrl-C or SIGTERM whose exception Python dropped.
+
+  A signal handler's exception raised inside a garbage-collector callback or
+  a `__del__` (JAX has one) is printed as "Exception ignored" and lost, and
+  the command would run on. The hook sends the signal again 50 ms later from
+  a thread, so its handler runs anew elsewhere (and if it is dropped again,
+  the hook sends it again).
+  """
+  def hook(unraisable):
+    if not issubclass(unraisable.exc_type, KeyboardInterrupt):
+      return previous(unraisable)
+    signum = signal.SIGTERM if issubclass(unraisable.exc_type, _Terminated) else signal.SIGINT
+    # Later, from a thread: a handler run inside this hook would raise where Python drops it again.
+    timer = threading.Timer(0.05, os.kill, args=(os.getpid(), signum))
+    timer.daemon = True
+    timer.start()
+  return hook
 
 
 if __name__ == "__main__":

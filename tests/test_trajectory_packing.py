@@ -118,7 +118,7 @@ def _segments(valid):
 
 
 def test_packed_stratego_rows_hold_whole_games_that_replay_in_openspiel():
-  layout = board({"a1": "F", "b2": "C", "e4": "C", "j1": "L", "a10": "F", "c9": "C", "f7": "C", "j10": "L"})
+  layout = board({"a1": "M", "b2": "C", "e4": "C", "j1": "L", "a10": "Y", "c9": "O", "f7": "O", "j10": "X"})
   game = pyspiel.load_game("stratego", {"variant": "barrage", "initial_board": layout, "max_moves": 30})
   net = networks.make_network(networks_fakes.mlp(16), game)
   params = net.init(jax.random.PRNGKey(3), np.zeros((1, openspiel_io.observation_size(game)), np.float32))
