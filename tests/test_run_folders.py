@@ -60,7 +60,7 @@ def server():
 def _resume(run, cfg, address):
   game = learner_loop.check_run(cfg, run, resume=True)
   loop = learner_loop.LearnerLoop(cfg, run, game, address, resume=True)
-  loop.stop(finished=True)  # Stops the sampler; nothing new to save.
+  loop.stop()  # Stops the sampler; nothing new to save.
   return loop
 
 
