@@ -242,6 +242,7 @@ def serve(options: Options, open_browser: bool = True, ready=None) -> None:
   config = uvicorn.Config(app, host=options.host, port=options.port, log_level="warning",
                           ws_max_size=1 << 20, lifespan="off")
   server = uvicorn.Server(config)
+  opened: list[str] = []  # the browser's redirect file, removed when the server stops
 
   async def main():
     task = asyncio.create_task(server.serve())
@@ -252,7 +253,7 @@ def serve(options: Options, open_browser: bool = True, ready=None) -> None:
     print(f"stratago play: {options.game} against {options.agent} at {url}", flush=True)
     print("Press Ctrl-C to stop.", flush=True)
     if open_browser:
-      _open_browser(url)
+      opened.append(_open_browser(url))
     if ready is not None:
       ready(url)
     await task
@@ -263,9 +264,12 @@ def serve(options: Options, open_browser: bool = True, ready=None) -> None:
     pass
   except SystemExit:  # uvicorn exits when it cannot bind after all (a race with another program)
     raise UserError(f"cannot listen on {options.host}:{options.port}; choose another --port") from None
+  finally:
+    for path in opened:
+      pathlib.Path(path).unlink(missing_ok=True)
 
 
-def _open_browser(url: str) -> None:
+def _open_browser(url: str) -> str:
   """Opens `url` through a redirect file only this user can read (Jupyter's way): a URL given to the
   browser's command line, token and all, would show in every local user's process list."""
   import os
@@ -275,6 +279,7 @@ def _open_browser(url: str) -> None:
   with os.fdopen(fd, "w") as f:
     f.write(f'<!doctype html><meta http-equiv="refresh" content="0;url={url}"><a href="{url}">stratago play</a>\n')
   webbrowser.open(f"file://{path}")
+  return path
 
 
 def _url_host(host: str) -> str:
