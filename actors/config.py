@@ -113,6 +113,45 @@ class RunConfig:
       raise ValueError(f"actor_silence_s must be positive, got {self.actor_silence_s}")
 
 
+@dataclasses.dataclass(frozen=True)
+class RayConfig:
+  """Resources and restarts of a run under `stratago train --backend ray`; the local launcher ignores them.
+
+  Attributes:
+    actor_cpus: CPUs each self-play actor declares.
+    learner_cpus: CPUs the learner declares.
+    learner_gpus: GPUs the learner declares; -1 for one where the cluster has
+      a GPU, none where it has not.
+    server_cpus: CPUs the Reverb server declares.
+    actor_restarts: how often each actor is restarted after its process died
+      or its loop raised, before it is given up.
+    learner_restarts: how often the learner is restarted from its checkpoint
+      after its process died.
+    replay_checkpoint_s: seconds between checkpoints of the Reverb server's
+      tables (RUN_DIR/replay/), from which a restarted server reloads; 0 for none.
+    learner_on_driver_node: run the learner and the Reverb server on the node
+      of `stratago train`, where RUN_DIR is; false lets Ray place them on any
+      node (RUN_DIR must then be on a file system that node shares).
+  """
+  actor_cpus: float = 1.0
+  learner_cpus: float = 1.0
+  learner_gpus: float = -1.0
+  server_cpus: float = 1.0
+  actor_restarts: int = 10
+  learner_restarts: int = 3
+  replay_checkpoint_s: float = 120.0
+  learner_on_driver_node: bool = True
+
+  def __post_init__(self):
+    if not all(0 <= x < 1e6 for x in (self.actor_cpus, self.learner_cpus, self.server_cpus,
+                                       self.replay_checkpoint_s)):
+      raise ValueError("actor_cpus, learner_cpus, server_cpus and replay_checkpoint_s must be finite and >= 0")
+    if not (self.learner_gpus == -1 or 0 <= self.learner_gpus < 1e6):
+      raise ValueError(f"learner_gpus must be -1 (auto) or >= 0, got {self.learner_gpus}")
+    if self.actor_restarts < 0 or self.learner_restarts < 0:
+      raise ValueError("actor_restarts and learner_restarts must be >= 0")
+
+
 class EvalPolicy(enum.Enum):
   """Which parameters are evaluated and exported."""
   TARGET = "target"  # The target network: a running average of the online one, far less noisy.
@@ -156,6 +195,7 @@ class TrainConfig:
   replay: ReplayConfig = ReplayConfig()
   run: RunConfig = RunConfig()
   eval: EvalConfig = EvalConfig()
+  ray: RayConfig = RayConfig()
 
   def __post_init__(self):
     if self.learner.batch_size % self.actors.chunk_size:

@@ -123,7 +123,8 @@ class LearnerLoop:
     if resume:  # Only a checkpoint that loads takes the folder over: a rejected resume changes nothing.
       self.learner.restore(self.run_dir / CHECKPOINT, fallback=self.run_dir / PREVIOUS_CHECKPOINT)
       rundir.resume(self.run_dir, cfg, self.learner.version())
-    self.start_step = self.learner.version()
+    self.start_step = self.step = self.learner.version()
+    self.latest: dict[str, float] = {}  # the last value of each metric
     self._params = reverb_replay.ReverbParameterSource(address, self.learner.params())
     self._params.publish(self.learner.params(), self.start_step)
     # What is evaluated is what is exported: post-processed when `finetune.at_eval` says so.
@@ -163,14 +164,16 @@ class LearnerLoop:
       raise RunFailed(f"no actor has written to replay for {silent:.0f} s while the learner waited "
                       f"(run.actor_silence_s={self.cfg.run.actor_silence_s:g})")
 
-  def run(self, actor_moves: Callable[[], int], check_actors: Callable[[], None], progress: bool = True) -> None:
-    """Updates until the step or time budget.
+  def run(self, actor_moves: Callable[[], int], check_actors: Callable[[], None], progress: bool = True,
+          counters: Callable[[], dict[str, float]] | None = None) -> None:
+    """Updates until the step or time budget; `self.step` and `self.latest` follow it.
 
     Args:
       actor_moves: the moves all actors have made so far (for the speed metrics).
       check_actors: raises (RunFailed, naming the cause) once no actor is alive;
         called before every update and every half second of waiting for a batch.
       progress: show a tqdm progress bar.
+      counters: the launcher's own counts (e.g. restarts), added to each metrics row.
 
     Raises:
       RunFailed: no actor is alive, or none wrote to replay for `cfg.run.actor_silence_s`.
@@ -183,7 +186,7 @@ class LearnerLoop:
     bar = tqdm(total=None if deadline else cfg.run.max_learner_steps, initial=self.start_step,
                disable=not progress, unit="step", dynamic_ncols=True, desc="rnad")
     step, rates_t, rates_moves, rates_step = self.start_step, time.time(), 0, self.start_step
-    latest: dict[str, float] = {}
+    latest = self.latest
     try:
       if not self.resume:
         start = self.evaluate(step, final=False)
@@ -203,6 +206,8 @@ class LearnerLoop:
           row["actor_moves_per_s"] = (total_moves - rates_moves) / max(now - rates_t, 1e-9)
           row["actor_moves"] = total_moves
           row["wall_s"] = now - self._t0
+          if counters is not None:
+            row.update(counters())
           rates_t, rates_moves, rates_step = now, total_moves, step
           if step % cfg.eval.every_steps == 0:
             row.update(self.evaluate(step, final=False))
@@ -215,6 +220,7 @@ class LearnerLoop:
           bar.set_postfix(postfix)
         if step % cfg.run.checkpoint_every_steps == 0:
           self.checkpoint()
+        self.step = step
         bar.update(1)
     finally:
       bar.close()

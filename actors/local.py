@@ -39,13 +39,12 @@ import traceback
 from typing import Any, Callable
 
 from actors.config import TrainConfig
+from actors.stopping import ACTOR_ENV, STOP_SIGNALS, Signals, describe, env, why
 from core.errors import RunFailed, UserError
 from core.rundir import CHECKPOINT, POLICY, SUMMARY  # noqa: F401  (where a run keeps what)
 
 log = logging.getLogger(__name__)
 
-_ACTOR_XLA_FLAGS = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
-_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 # Seconds an actor has to leave after it is told to stop (it needs about
 # `reverb_replay.FLUSH_POLL_MS` plus one move) before it is killed.
@@ -64,9 +63,9 @@ def _actor_process(actor_fn: ActorFn | None, cfg: TrainConfig, address: str, act
                    stop, moves, errors) -> None:
   """An actor process: `actor_fn` until `stop` is set; what it raises goes to `errors`, not to stderr."""
   # The launcher started us with SIGINT and SIGTERM blocked; from here on they are ignored.
-  for signum in _STOP_SIGNALS:
+  for signum in STOP_SIGNALS:
     signal.signal(signum, signal.SIG_IGN)
-  signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+  signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
   parent = os.getppid()
 
   def watch_parent():  # A killed launcher leaves us orphaned, maybe blocked inside Reverb: leave.
@@ -86,14 +85,8 @@ def _actor_process(actor_fn: ActorFn | None, cfg: TrainConfig, address: str, act
       actor_fn = actor_loop.run_actor
     actor_fn(cfg, address, actor_id, start_step, lambda: bool(stop.value), report)
   except BaseException as e:  # noqa: BLE001  (the launcher names it in its one line; the traceback at debug)
-    errors.send((_describe(e), traceback.format_exc()[-4000:]))
+    errors.send((describe(e), traceback.format_exc()[-4000:]))
     sys.exit(1)
-
-
-def _describe(e: BaseException) -> str:
-  """`MemoryError`, or `ValueError: the first line of its message`."""
-  lines = str(e).strip().splitlines()
-  return f"{type(e).__name__}: {lines[0][:200]}" if lines else type(e).__name__
 
 
 class _Actors:
@@ -116,9 +109,9 @@ class _Actors:
   def start(self) -> None:
     # Blocked here, the signals stay blocked in each child until it ignores them: no actor dies of a
     # Ctrl-C, even one that lands while it starts.
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
     try:
-      with _env(XLA_FLAGS=_ACTOR_XLA_FLAGS, JAX_PLATFORMS="cpu"):
+      with env(**ACTOR_ENV):
         for p in self._procs:
           p.start()
     finally:
@@ -170,50 +163,6 @@ class _Actors:
       p.join(timeout=5)
 
 
-class _Signals:
-  """While open, SIGINT and SIGTERM do not interrupt: each is recorded and sets `now`.
-
-  Inside `interruptible()` they raise KeyboardInterrupt as well. `deliver()`
-  puts the old handlers back and raises the first recorded signal again. Off
-  the main thread, where handlers cannot be set, it changes nothing.
-  """
-
-  def __init__(self):
-    self.received: list[int] = []
-    self.now = threading.Event()
-    self._raise = False
-    self._previous: dict[int, Any] = {}
-
-  def __enter__(self) -> "_Signals":
-    if threading.current_thread() is threading.main_thread():
-      self._previous = {s: signal.signal(s, self._handle) for s in _STOP_SIGNALS}
-    return self
-
-  def __exit__(self, *exc) -> None:
-    for signum, handler in self._previous.items():
-      signal.signal(signum, handler)
-    self._previous = {}
-
-  def _handle(self, signum, frame) -> None:
-    self.received.append(signum)
-    self.now.set()
-    if self._raise:
-      raise KeyboardInterrupt
-
-  @contextlib.contextmanager
-  def interruptible(self):
-    self._raise = True
-    try:
-      yield
-    finally:
-      self._raise = False
-
-  def deliver(self) -> None:
-    self.__exit__()
-    if self.received:
-      signal.raise_signal(self.received[0])
-
-
 def _stop_server(server) -> None:
   """`server.stop()`, waited for SERVER_STOP_S at most."""
   thread = threading.Thread(target=server.stop, daemon=True, name="stop-reverb")
@@ -221,20 +170,6 @@ def _stop_server(server) -> None:
   thread.join(SERVER_STOP_S)
   if thread.is_alive():
     log.warning("the Reverb server did not stop in %.0f s; leaving it", SERVER_STOP_S)
-
-
-@contextlib.contextmanager
-def _env(**values):
-  old = {k: os.environ.get(k) for k in values}
-  os.environ.update(values)
-  try:
-    yield
-  finally:
-    for k, v in old.items():
-      if v is None:
-        os.environ.pop(k, None)
-      else:
-        os.environ[k] = v
 
 
 def train(cfg: TrainConfig, run_dir: str | pathlib.Path, resume: bool = False, progress: bool = True,
@@ -284,11 +219,11 @@ def train(cfg: TrainConfig, run_dir: str | pathlib.Path, resume: bool = False, p
       loop.run(actors.moves, actors.check, progress)
     except BaseException as e:  # noqa: BLE001  (a signal, the actors gone, or a bug: raised again once saved)
       ended = e
-    with _Signals() as signals:
+    with Signals() as signals:
       try:
         # A failure's own line comes last, from the caller; a budget's or a signal's stop is news.
         quiet = ended is not None and not isinstance(ended, KeyboardInterrupt)
-        log.log(logging.DEBUG if quiet else logging.INFO, "stopping: %s", _why(ended))
+        log.log(logging.DEBUG if quiet else logging.INFO, "stopping: %s", why(ended))
         loop.stop()
       finally:
         actors.stop(signals.now)
@@ -298,21 +233,10 @@ def train(cfg: TrainConfig, run_dir: str | pathlib.Path, resume: bool = False, p
         with contextlib.suppress(KeyboardInterrupt), signals.interruptible():
           final = loop.final_evaluation()
       summary = loop.finish(actors.moves(), final, "interrupted" if ended is None and signals.received
-                            else _why(ended))
+                            else why(ended))
   finally:
     actors.kill()  # Whatever went wrong above, no actor outlives the launcher.
   if ended is not None:
     raise ended
   signals.deliver()
   return summary
-
-
-def _why(ended: BaseException | None) -> str:
-  """How a run ended, in the words of summary.json's `ended`."""
-  if ended is None:
-    return "budget"
-  if isinstance(ended, KeyboardInterrupt):
-    return "interrupted"
-  if isinstance(ended, RunFailed):
-    return f"failed: {ended}"
-  return f"error: {_describe(ended)}"

@@ -28,8 +28,12 @@ PARAMS = "params"
 FLUSH_POLL_MS = 500
 
 
-def make_server(cfg: ReplayConfig, port: int) -> reverb.Server:
-  """Starts a Reverb server with the trajectory and params tables on `port`."""
+def make_server(cfg: ReplayConfig, port: int, checkpointer=None) -> reverb.Server:
+  """Starts a Reverb server with the trajectory and params tables on `port`.
+
+  With a `reverb.checkpointers` checkpointer, the server first loads the
+  tables of its latest checkpoint, if there is one.
+  """
   trajectories = reverb.Table(
       name=TRAJECTORIES, sampler=reverb.selectors.Uniform(), remover=reverb.selectors.Fifo(),
       max_size=cfg.max_size,
@@ -39,7 +43,7 @@ def make_server(cfg: ReplayConfig, port: int) -> reverb.Server:
   params = reverb.Table(
       name=PARAMS, sampler=reverb.selectors.Lifo(), remover=reverb.selectors.Fifo(), max_size=1,
       rate_limiter=reverb.rate_limiters.MinSize(1))
-  return reverb.Server(tables=[trajectories, params], port=port)
+  return reverb.Server(tables=[trajectories, params], port=port, checkpointer=checkpointer)
 
 
 class ReverbReplay(interfaces.Replay):

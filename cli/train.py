@@ -1,4 +1,4 @@
-"""`stratago train`: train an agent by self-play (R-NaD) with the embedded launcher."""
+"""`stratago train`: train an agent by self-play (R-NaD) on this machine or a Ray cluster, or from expert games."""
 
 from __future__ import annotations
 
@@ -18,6 +18,9 @@ checkpoints (checkpoints/latest.npz), the exported policy (policy.npz) and
 summary.json. Ctrl-C saves a checkpoint and stops every process; --resume
 continues from the last checkpoint. Each game has a preset (kuhn_poker,
 leduc_poker, stratego); --config and --set change any value of it.
+--backend ray runs the same server, learner and actors as Ray actors on a
+cluster (or a private Ray instance here), restarting those that die; its
+resources and restart budgets are the config's ray section.
 
 examples:
   stratago train --game kuhn_poker --out runs/kuhn
@@ -28,6 +31,7 @@ examples:
   stratago train --resume runs/kuhn --set run.max_learner_steps=30000   # 10,000 more than the preset's
   stratago train --game 'go(board_size=9)' --out runs/go9 --network resnet:small --set run.max_minutes=5
   stratago train --algo supervised --data data/gnugo9 --out runs/sl9   # Go from expert games, 50 min on a CPU
+  stratago train --game stratego --out runs/barrage --backend ray --ray-address 10.0.0.1:6379   # on a cluster
 """
 
 ALGOS = ("rnad", "supervised")
@@ -50,6 +54,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                       help="the policy network: mlp, transformer, moe, griffin or resnet, with a preset "
                            "tiny, small, base or large (default small), e.g. transformer:small "
                            "(default: the game preset's MLP); --set learner.network.KEY changes it further")
+  parser.add_argument("--backend", choices=("local", "ray"), default="local",
+                      help="local: processes on this machine (the default); ray: Ray actors on a cluster, "
+                           "restarted when they die (see docs/cluster.md)")
+  parser.add_argument("--ray-address", metavar="ADDR", default=None,
+                      help="--backend ray: a running cluster's address, e.g. 10.0.0.1:6379 "
+                           "(default: a private Ray instance on this machine)")
   parser.add_argument("--no-progress", action="store_true", help="no progress bar")
   _common.add_config_options(parser)
 
@@ -82,7 +92,8 @@ def run(args: argparse.Namespace) -> int:
     return _run_supervised(args)
   if args.data or args.preset:
     raise UserError("--data and --preset are for --algo supervised")
-  from actors import local
+  if args.ray_address and args.backend != "ray":
+    raise UserError("--ray-address is for --backend ray")
   from core import config as config_lib
   if args.resume:
     if args.config or args.game or args.network or (args.out and args.out != args.resume):
@@ -98,8 +109,14 @@ def run(args: argparse.Namespace) -> int:
     run_dir = pathlib.Path(args.out)  # local.train refuses it unless it is missing or empty
     cfg = build_train_config(args.game, args.config, args.overrides, args.network)
   from evaluation import training as eval_training
-  summary = local.train(cfg, run_dir, resume=bool(args.resume), progress=not args.no_progress,
-                        evaluator=eval_training.evaluator_for(cfg.eval))
+  options = dict(resume=bool(args.resume), progress=not args.no_progress,
+                 evaluator=eval_training.evaluator_for(cfg.eval))
+  if args.backend == "ray":
+    from actors import ray_launcher
+    summary = ray_launcher.train(cfg, run_dir, address=args.ray_address, **options)
+  else:
+    from actors import local
+    summary = local.train(cfg, run_dir, **options)
   parts = [f"{summary['learner_steps']} learner steps in {summary['wall_s']:.0f} s"]
   if "nashconv" in summary:
     parts.append(f"NashConv {summary['nashconv']:.4f}")
@@ -127,6 +144,8 @@ def _run_supervised(args: argparse.Namespace) -> int:
   from actors import supervised_loop
   from core import config as config_lib
   cls = supervised_loop.SupervisedTrainConfig
+  if args.backend != "local" or args.ray_address:
+    raise UserError("--backend ray is for self-play training (--algo rnad)")
   if args.resume:
     if args.config or args.game or args.network or args.data or args.preset or (args.out and args.out != args.resume):
       raise UserError("--resume takes the run's own config.yaml; use --set to change a value")
