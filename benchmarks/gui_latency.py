@@ -43,8 +43,10 @@ def stratego(page, url: str, moves: int, rng, shot: pathlib.Path | None) -> dict
     if live["phase"] != "play":
       break
     if shot and n == SHOT_AFTER:  # mid-game, a piece picked up and its moves lit
-      page.click(f"#board g.piece[data-sq='{max(live['legal'], key=lambda s: len(live['legal'][s]))}']")
+      picked = f"#board g.piece[data-sq='{max(live['legal'], key=lambda s: len(live['legal'][s]))}']"
+      page.click(picked)
       page.screenshot(path=shot)
+      page.click(picked)  # put down again: a click on the picked piece would put it down, not pick it
     src = sorted(live["legal"])[rng.integers(len(live["legal"]))]
     dst = live["legal"][src][rng.integers(len(live["legal"][src]))]
     testing.move_stratego(page, live, src, dst)
