@@ -21,12 +21,11 @@ no actor has written to replay for `cfg.run.actor_silence_s` of that wait.
 
 from __future__ import annotations
 
+import functools
 import json
 import pathlib
-import queue
-import threading
 import time
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import jax
 import numpy as np
@@ -34,6 +33,7 @@ from tqdm import tqdm
 
 from actors import actor_loop, factory, memory, reverb_replay, self_play
 from actors.config import TrainConfig
+from actors.prefetch import Prefetcher
 from core import files, rundir
 from core.errors import RunFailed, UserError
 from core.metrics import MetricsWriter
@@ -42,58 +42,6 @@ from learners.rnad import export, learning
 
 # (probs_fn, learner step, final?) -> metrics; see `evaluation.training.evaluator_for`.
 EvaluateFn = Callable[[Callable, int, bool], dict[str, float]]
-
-
-class Prefetcher:
-  """Samples the next batches from replay in a thread while the learner updates.
-
-  Args:
-    replay: where batches come from.
-    batch_size: rows in a batch.
-    depth: batches sampled ahead.
-    on_wait: called with the seconds waited so far, every half second that
-      `next` waits for a batch; what it raises, `next` raises.
-  """
-
-  def __init__(self, replay, batch_size: int, depth: int = 2, on_wait: Callable[[float], None] | None = None):
-    self._queue: queue.Queue = queue.Queue(maxsize=depth)
-    self._on_wait = on_wait
-    self._stop = threading.Event()
-    self._error: list[BaseException] = []
-
-    def work():
-      try:
-        while not self._stop.is_set():
-          batch = replay.sample(batch_size)
-          while not self._stop.is_set():
-            try:
-              self._queue.put(batch, timeout=0.1)
-              break
-            except queue.Full:
-              continue
-      except BaseException as e:  # noqa: BLE001
-        if not self._stop.is_set():
-          self._error.append(e)
-
-    self._thread = threading.Thread(target=work, daemon=True, name="replay-prefetch")
-    self._thread.start()
-
-  def __iter__(self) -> Iterator:
-    return self
-
-  def __next__(self):
-    start = time.monotonic()
-    while True:
-      if self._error:
-        raise RuntimeError(f"sampling from replay failed: {self._error[0]}") from self._error[0]
-      try:
-        return self._queue.get(timeout=0.5)
-      except queue.Empty:
-        if self._on_wait is not None:
-          self._on_wait(time.monotonic() - start)
-
-  def close(self) -> None:
-    self._stop.set()
 
 
 class LearnerLoop:
@@ -116,7 +64,8 @@ class LearnerLoop:
     self.net = actor_loop.make_network(cfg, game)
     example = np.zeros((1, self_play.observation_size(game)), np.float32)
     self._replay = reverb_replay.ReverbReplay(address, cfg.actors.chunk_size, slots=factory.writes_slots(cfg, game))
-    self._prefetch = Prefetcher(self._replay, cfg.learner.batch_size, on_wait=self._waiting)
+    self._prefetch = Prefetcher(functools.partial(self._replay.sample, cfg.learner.batch_size),
+                                on_wait=self._waiting, what="sampling from replay", name="replay-prefetch")
     self._check_actors: Callable[[], None] = lambda: None
     self._inserts, self._inserts_t = -1, time.monotonic()  # replay's insert count, and when it last changed
     self.learner = learning.RNaDLearner(cfg.learner, self.net, example, self._prefetch)

@@ -18,14 +18,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import pathlib
-import queue
-import threading
 import time
 from typing import Any, Iterator
 
 import numpy as np
 
 from actors.config import RunConfig
+from actors.prefetch import Prefetcher
 from core import files, rundir
 from core.errors import UserError
 from core.metrics import MetricsWriter
@@ -93,58 +92,31 @@ def check_batches(rows: list[np.ndarray], batch_size: int) -> None:
                     f"({batch_size}); use a larger dataset or a smaller learner.batch_size")
 
 
-class BatchStream:
-  """Training batches, built on a thread ahead of the learner (a few in a queue), epoch after epoch."""
+class TrainingBatches:
+  """Training batches, epoch after epoch without end: shards in a random order, rows shuffled within a shard.
+
+  Iterate it on one thread at a time (the pipeline hands it to a `Prefetcher`);
+  `epochs` counts the passes over the training rows completed so far.
+  """
 
   def __init__(self, dataset, rows: list[np.ndarray], batch_size: int, augment: bool,
-               seed: int | np.random.SeedSequence, depth: int = 4):
+               seed: int | np.random.SeedSequence):
     from games import go
     check_batches(rows, batch_size)
-    self._queue: queue.Queue = queue.Queue(maxsize=depth)
-    self._stop = threading.Event()
-    self._error: list[BaseException] = []
+    self._dataset, self._rows, self._batch_size, self._seed = dataset, rows, batch_size, seed
+    self._perms = go.symmetry_permutations(dataset.board_size) if augment else None
     self.epochs = 0
-    perms = go.symmetry_permutations(dataset.board_size) if augment else None
-
-    def work():
-      rng = np.random.default_rng(seed)
-      try:
-        while not self._stop.is_set():
-          for shard in rng.permutation(len(rows)):
-            order = rng.permutation(rows[shard])
-            for start in range(0, len(order) - batch_size + 1, batch_size):
-              batch = make_batch(dataset.take(shard, np.sort(order[start:start + batch_size])),
-                                 dataset.board_size, perms, rng)
-              while not self._stop.is_set():
-                try:
-                  self._queue.put(batch, timeout=0.1)
-                  break
-                except queue.Full:
-                  continue
-              if self._stop.is_set():
-                return
-          self.epochs += 1
-      except BaseException as e:  # noqa: BLE001  (raised in the learner's thread by __next__)
-        self._error.append(e)
-
-    self._thread = threading.Thread(target=work, daemon=True, name="supervised-batches")
-    self._thread.start()
 
   def __iter__(self) -> Iterator[dict[str, np.ndarray]]:
-    return self
-
-  def __next__(self) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(self._seed)
+    rows, size = self._rows, self._batch_size
     while True:
-      if self._error:
-        raise RuntimeError(f"reading the dataset failed: {self._error[0]}") from self._error[0]
-      try:
-        return self._queue.get(timeout=0.5)
-      except queue.Empty:
-        continue
-
-  def close(self) -> None:
-    self._stop.set()
-    self._thread.join(timeout=5)
+      for shard in rng.permutation(len(rows)):
+        order = rng.permutation(rows[shard])
+        for start in range(0, len(order) - size + 1, size):
+          yield make_batch(self._dataset.take(shard, np.sort(order[start:start + size])),
+                           self._dataset.board_size, self._perms, rng)
+      self.epochs += 1
 
 
 def validation_batch(dataset, rows: list[np.ndarray], limit: int, seed: int) -> dict[str, np.ndarray] | None:
@@ -219,8 +191,9 @@ def train(cfg: SupervisedTrainConfig, run_dir: str | pathlib.Path, resume: bool 
   start_step = learner.steps
   val_batch = validation_batch(data, val_rows, cfg.data.validation_positions, cfg.data.split_seed)
   # A resumed run draws a new order (seeded by its step), not the rest of the interrupted epoch.
-  stream = BatchStream(data, train_rows, cfg.learner.batch_size, cfg.learner.augment,
-                       np.random.SeedSequence([cfg.learner.seed, start_step]))
+  batches = TrainingBatches(data, train_rows, cfg.learner.batch_size, cfg.learner.augment,
+                            np.random.SeedSequence([cfg.learner.seed, start_step]))
+  stream = Prefetcher(batches, depth=4, what="reading the dataset", name="supervised-batches")
   writer = MetricsWriter(run_dir)
   meta = {"game": game_str, "algo": "supervised"}
   t0 = time.time()
@@ -254,7 +227,7 @@ def train(cfg: SupervisedTrainConfig, run_dir: str | pathlib.Path, resume: bool 
     finished = True
   finally:
     bar.close()
-    stream.close()
+    stream.close(wait_s=5)
     if not finished:  # interrupted or failed: keep what was learned
       learner.save(ckpt, meta, previous=previous)
       export.export(run_dir / rundir.POLICY, learner.params, game=game_str, cfg=cfg.learner, step=learner.steps)
@@ -266,7 +239,7 @@ def train(cfg: SupervisedTrainConfig, run_dir: str | pathlib.Path, resume: bool 
   learner.save(ckpt, meta, previous=previous)
   export.export(run_dir / rundir.POLICY, learner.params, game=game_str, cfg=cfg.learner, step=learner.steps)
   summary = {"game": game_str, "algo": "supervised", "start_step": start_step, "learner_steps": learner.steps,
-             "positions_seen": learner.steps * cfg.learner.batch_size, "epochs": stream.epochs,
+             "positions_seen": learner.steps * cfg.learner.batch_size, "epochs": batches.epochs,
              "train_games": int((~held_out).sum()), "validation_games": int(held_out.sum()),
              "wall_s": time.time() - t0, **final, "policy": str(run_dir / rundir.POLICY),
              "checkpoint": str(ckpt)}

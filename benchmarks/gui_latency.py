@@ -25,11 +25,10 @@ import numpy as np
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
 SHOT_AFTER = 12  # the person's moves before a screenshot
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 
 
 def stratego(page, url: str, moves: int, rng, shot: pathlib.Path | None) -> dict:
+  from gui import testing
   t0 = time.perf_counter()
   page.goto(url)
   page.wait_for_selector("body[data-phase=setup]")
@@ -37,42 +36,36 @@ def stratego(page, url: str, moves: int, rng, shot: pathlib.Path | None) -> dict
   dom = page.evaluate("performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd")
   page.click("#randomise")
   page.click("#start")
-  page.wait_for_selector("body[data-phase=play][data-to-move='0']")
+  page.wait_for_selector(testing.YOUR_MOVE)
   page.evaluate("window.stratago.latencies = []")
   for n in range(moves):
-    live = page.evaluate("window.stratago.live")
+    live = testing.live(page)
     if live["phase"] != "play":
       break
     if shot and n == SHOT_AFTER:  # mid-game, a piece picked up and its moves lit
-      page.click(f"#board g.piece[data-sq='{max(live['legal'], key=lambda s: len(live['legal'][s]))}']")
+      picked = f"#board g.piece[data-sq='{max(live['legal'], key=lambda s: len(live['legal'][s]))}']"
+      page.click(picked)
       page.screenshot(path=shot)
+      page.click(picked)  # put down again: a click on the picked piece would put it down, not pick it
     src = sorted(live["legal"])[rng.integers(len(live["legal"]))]
     dst = live["legal"][src][rng.integers(len(live["legal"][src]))]
-    page.click(f"#board g.piece[data-sq='{src}']")
-    page.click(f"#board .dest[data-sq='{dst}']")
-    page.wait_for_function(f"window.stratago.live.moves.length >= {len(live['moves']) + 2}"
-                           " || window.stratago.live.phase !== 'play'")
+    testing.move_stratego(page, live, src, dst)
   return {"load_s": load, "dom_ms": dom, "latencies_ms": page.evaluate("window.stratago.latencies")}
 
 
 def go(page, url: str, moves: int, rng, shot: pathlib.Path | None) -> dict:
+  from gui import testing
   t0 = time.perf_counter()
   page.goto(url)
-  page.wait_for_selector("body[data-phase=play][data-to-move='0']")
+  page.wait_for_selector(testing.YOUR_MOVE)
   load = time.perf_counter() - t0
   dom = page.evaluate("performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd")
-  played = 0
-  while page.evaluate("window.stratago.live.phase") == "play" and played < 400:
-    live = page.evaluate("window.stratago.live")
+
+  def screenshot(played: int, live: dict) -> None:
     if shot and played == SHOT_AFTER:
       page.screenshot(path=shot)
-    if played < moves and live["legal"]:
-      page.click(f"[data-point='{live['legal'][rng.integers(len(live['legal']))]}']")
-    else:
-      page.click("#pass")
-    played += 1
-    page.wait_for_function(f"window.stratago.live.moves.length >= {len(live['moves']) + 2}"
-                           " || window.stratago.live.phase === 'over'")
+
+  testing.play_go(page, rng, points=moves, max_clicks=400, before_click=screenshot)
   return {"load_s": load, "dom_ms": dom, "latencies_ms": page.evaluate("window.stratago.latencies")}
 
 
@@ -87,32 +80,28 @@ def main() -> None:
   parser.add_argument("--screenshots", metavar="DIR", default=None, help="write gui-stratego.png and gui-go.png here")
   args = parser.parse_args()
 
-  from playwright.sync_api import sync_playwright
   import games  # noqa: F401
-  from gui import server
-
   from agents import specs
+  from gui import testing
   args.stratego_game = args.stratego_game or specs.trained_game(args.stratego_agent) or "stratego(variant=barrage)"
   rng = np.random.default_rng(0)
   shots = pathlib.Path(args.screenshots) if args.screenshots else None
   print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs; python {platform.python_version()}")
-  with sync_playwright() as p:
-    browser = p.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
+  with testing.chromium(args.chromium) as browser:
     print(f"browser: chromium {browser.version} (headless)")
     for name, game, agent, play in [("stratego", args.stratego_game, args.stratego_agent, stratego),
                                     ("go", args.go_game, args.go_agent, go)]:
-      with server.Background(server.Options(game=game, agent=agent, port=0)) as url:
-        page = browser.new_page(viewport={"width": 960, "height": 640}, bypass_csp=True)
+      with testing.served(game, agent) as url:
+        page = testing.new_page(browser, 960, 640)
         play(page, url, 1, rng, None)  # a first game warms the agent (JIT) and the page's caches
         page.close()
-        page = browser.new_page(viewport={"width": 960, "height": 640}, bypass_csp=True)
+        page = testing.new_page(browser, 960, 640)
         out = play(page, url, args.moves, rng, shots / f"gui-{name}.png" if shots else None)
         page.close()
       lat = np.asarray(out["latencies_ms"])
       print(f"{game} against {agent}: page load {out['load_s'] * 1000:.0f} ms to the first position drawn "
             f"(DOMContentLoaded {out['dom_ms']:.0f} ms); agent latency over {len(lat)} moves: "
             f"median {np.median(lat):.0f} ms, 90th percentile {np.percentile(lat, 90):.0f} ms, max {lat.max():.0f} ms")
-    browser.close()
 
 
 if __name__ == "__main__":

@@ -53,7 +53,7 @@ def _stratego_frames(path: pathlib.Path) -> tuple[str, dict[str, Any]]:
       action = -1
     if viewer.state.is_terminal() or action not in viewer.state.legal_actions():
       raise UserError(f"--replay: move {n} ({move}) of {path} is illegal in its game")
-    viewer._play(action)
+    viewer.play(action)
     frames.append(_stratego_frame(viewer))
   return rec["game"], {"game": "stratego", "frames": frames, "players": rec.get("players", []),
                        "moves": viewer.moves, "end": rec.get("end", ""),
@@ -65,7 +65,7 @@ def _stratego_frame(viewer) -> dict[str, Any]:
   from gui import session
   board, revealed, moved = observation.absolute_view(viewer.state.engine_state)
   cells = [None if int(c) in (pieces.EMPTY, pieces.LAKE) else
-           {**session._piece(c), "revealed": bool(r), "moved": bool(m)}
+           {**session.piece_of(c), "revealed": bool(r), "moved": bool(m)}
            for c, r, m in zip(board, revealed, moved)]
   return {"board": cells, "last": viewer.moves[-1] if viewer.moves else None,
           "attack": viewer.last_attack, "captured": [list(viewer.captured[0]), list(viewer.captured[1])]}
@@ -88,7 +88,7 @@ def _go_frames(path: pathlib.Path) -> tuple[str, dict[str, Any]]:
     if viewer.state.is_terminal() or viewer.state.current_player() != colour \
         or action not in viewer.state.legal_actions():
       raise UserError(f"--replay: move {n} of {path} is illegal under OpenSpiel's rules")
-    viewer._play(action)
+    viewer.play(action)
     frames.append(_go_frame(viewer))
   return game_string, {"game": "go", "size": rec.board_size, "komi": rec.komi, "frames": frames,
                        "players": [rec.black_name, rec.white_name], "end": rec.result,

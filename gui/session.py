@@ -16,7 +16,6 @@ project's notation: `e4` squares in Red's frame for Stratego, GTP vertices
 from __future__ import annotations
 
 import abc
-import dataclasses
 import functools
 from typing import Any
 
@@ -51,6 +50,14 @@ class Session(abc.ABC):
   @abc.abstractmethod
   def human(self, message: dict[str, Any]) -> None:
     """Applies the person's request (a move, pass, undo, resign...); raises MoveError if refused."""
+
+  @abc.abstractmethod
+  def play(self, action: int) -> None:
+    """Plays `action`, a legal move of the side to move, and keeps what the view shows of it (captures, attacks).
+
+    Unchecked: `human` and `agent_move` call it after their checks, the replay
+    builder for each move of a saved game.
+    """
 
   @abc.abstractmethod
   def agent_to_move(self) -> bool:
@@ -169,7 +176,7 @@ class StrategoSession(Session):
       self.placed_human += 1
 
   def _deploying(self) -> bool:
-    return not self.state.is_terminal() and self.state._deploying()
+    return not self.state.is_terminal() and self.state.is_deploying()
 
   def _human_move(self, src: str, dst: str) -> None:
     from games.stratego.openspiel_game import string_to_action
@@ -186,7 +193,7 @@ class StrategoSession(Session):
     if action not in self.state.legal_actions():
       refused = self._refused().get(action)
       raise MoveError(refused or f"{src}-{dst} is not a legal move")
-    self._play(action)
+    self.play(action)
 
   def _resign(self) -> None:
     if self.state.is_terminal() or self.resigned is not None:
@@ -213,7 +220,7 @@ class StrategoSession(Session):
       return
     action = self._agent_action(state)
     if action is not None:
-      self._play(action)
+      self.play(action)
 
   def _dealt_placement(self) -> int:
     """The agent's next placement under `deployment=random` or `file`."""
@@ -234,7 +241,7 @@ class StrategoSession(Session):
 
   # -- playing a move and describing it
 
-  def _play(self, action: int) -> None:
+  def play(self, action: int) -> None:
     from games.stratego import notation, observation
     from games.stratego.openspiel_game import action_to_string
     side = self.state.current_player()
@@ -245,8 +252,8 @@ class StrategoSession(Session):
     after = observation.absolute_view(self.state.engine_state)[0]
     attack = None
     if before[dst] != 0:
-      attack = {"square": notation.square_name(dst), "attacker": _piece(before[src]),
-                "defender": _piece(before[dst])}
+      attack = {"square": notation.square_name(dst), "attacker": piece_of(before[src]),
+                "defender": piece_of(before[dst])}
       if after[dst] == before[src]:
         attack["result"], lost = "attacker wins", [before[dst]]
       elif after[dst] == before[dst]:
@@ -254,7 +261,7 @@ class StrategoSession(Session):
       else:
         attack["result"], lost = "both removed", [before[src], before[dst]]
       for code in lost:
-        owner, letter = _piece(code)["side"], _piece(code)["piece"]
+        owner, letter = piece_of(code)["side"], piece_of(code)["piece"]
         self.captured[owner].append(letter)
     self.last_attack = attack
     self.moves.append({"side": side, "move": text, "from": notation.square_name(src),
@@ -263,21 +270,13 @@ class StrategoSession(Session):
   def _refused(self) -> dict[int, str]:
     """Moves the piece could make but the repetition rules forbid now: action -> why."""
     from games.stratego import engine
-    state = self.state.engine_state
-    config = self.play_game.config
-    legal = np.asarray(state.legal)
-    relaxed = np.asarray(_relaxed_moves(config, state)).reshape(-1)
-    two_squares = np.asarray(engine._two_square_forbidden(state)).reshape(-1) if config.two_square_rule else None
-    refused = {}
-    offset = legal.size - relaxed.size
-    for i in np.flatnonzero(relaxed & ~legal[offset:]):
-      if two_squares is not None and two_squares[i]:
-        refused[offset + int(i)] = ("the two-squares rule: a piece may not move back and forth "
-                                    "between the same two squares more than three times in a row")
-      else:
-        refused[offset + int(i)] = ("the more-squares rule: you may not keep chasing a piece "
-                                    "into a position your chase has already made")
-    return refused
+    why = {engine.FORBIDDEN_TWO_SQUARES: ("the two-squares rule: a piece may not move back and forth "
+                                          "between the same two squares more than three times in a row"),
+           engine.FORBIDDEN_MORE_SQUARES: ("the more-squares rule: you may not keep chasing a piece "
+                                           "into a position your chase has already made")}
+    forbidden = np.asarray(_repetition_forbidden(self.play_game.config, self.state.engine_state)).reshape(-1)
+    offset = engine.NUM_ACTIONS - forbidden.size  # the placements come first
+    return {offset + int(i): why[int(forbidden[i])] for i in np.flatnonzero(forbidden != engine.FORBIDDEN_NONE)}
 
   # -- what the person sees
 
@@ -294,7 +293,7 @@ class StrategoSession(Session):
       if code in (pieces.EMPTY, pieces.LAKE):
         cells.append(None)
         continue
-      piece = _piece(code)
+      piece = piece_of(code)
       if piece["side"] != me and deploying:
         cells.append(None)  # the enemy's placements are not shown while deploying
       elif piece["side"] != me and not revealed[sq] and not over:
@@ -354,7 +353,7 @@ class StrategoSession(Session):
             "setups": list(self.setups), "given_board": self.has_board}
 
 
-def _piece(code: int) -> dict[str, Any]:
+def piece_of(code: int) -> dict[str, Any]:
   """A square code -> {"side", "piece"} with the piece as its Red letter (B bomb ... M flag)."""
   from games.stratego import pieces
   code = int(code)
@@ -363,16 +362,15 @@ def _piece(code: int) -> dict[str, Any]:
 
 
 @functools.lru_cache(maxsize=None)
-def _relaxed_mask_fn(config):
+def _repetition_forbidden_fn(config):
   import jax
   from games.stratego import engine
-  relaxed = dataclasses.replace(config, two_square_rule=False, more_squares_rule=False)
-  return jax.jit(functools.partial(engine._move_mask, relaxed))
+  return jax.jit(functools.partial(engine.repetition_forbidden, config))
 
 
-def _relaxed_moves(config, state):
-  """bool[moves]: the moves legal if neither repetition rule applied."""
-  return _relaxed_mask_fn(config)(state)
+def _repetition_forbidden(config, state):
+  """int8[100, 18]: which repetition rule forbids each move now (`engine.repetition_forbidden`), compiled once."""
+  return _repetition_forbidden_fn(config)(state)
 
 
 # --- Go ------------------------------------------------------------------------------------
@@ -415,7 +413,7 @@ class GoSession(Session):
       if action not in self.state.legal_actions():
         raise MoveError(f"{go.action_to_gtp(action, self.size)} is not a legal move here"
                         " (an occupied point, suicide or a repeated position)")
-      self._play(action)
+      self.play(action)
     elif kind == "undo":
       self._undo()
     elif kind == "resign":
@@ -428,7 +426,7 @@ class GoSession(Session):
   def _over(self) -> bool:
     return self.state.is_terminal() or self.resigned is not None
 
-  def _play(self, action: int) -> None:
+  def play(self, action: int) -> None:
     from games import go
     before = go.board_of(self.state)
     colour = self.state.current_player()
@@ -445,7 +443,7 @@ class GoSession(Session):
       raise MoveError("nothing to undo" if not mine else "the game is over")
     self.state, self.captures, self.scored = self.game.new_initial_state(), [0, 0], None
     for action in history[:mine[-1]]:
-      self._play(action)
+      self.play(action)
     self.agent.reset()
 
   def agent_to_move(self) -> bool:
@@ -454,7 +452,7 @@ class GoSession(Session):
   def agent_move(self) -> None:
     action = self._agent_action(self.state)
     if action is not None:
-      self._play(action)
+      self.play(action)
 
   def view(self) -> dict[str, Any]:
     from games import go

@@ -12,30 +12,22 @@ import numpy as np
 import pytest
 
 from games import go
+from gui import testing
 
 CHROMIUM = os.environ.get("STRATAGO_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = pytest.mark.skipif(not os.access(CHROMIUM, os.X_OK),
                                 reason="needs Debian's chromium (apt-get install chromium)")
-# Chromium as this machine allows it: no sandbox as root, no GPU, nothing fetched from the network.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 
 
 @pytest.fixture(scope="module")
 def browser():
-  from playwright.sync_api import sync_playwright
-  with sync_playwright() as p:
-    browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-    try:
-      yield browser
-    finally:
-      browser.close()
+  with testing.chromium(CHROMIUM) as browser:
+    yield browser
 
 
 @pytest.fixture
 def page(browser):
-  # bypass_csp: Playwright evaluates its waits as strings, which the page's Content-Security-Policy forbids.
-  page = browser.new_page(viewport={"width": 1100, "height": 780}, bypass_csp=True)
+  page = testing.new_page(browser)
   errors = []
   page.on("pageerror", lambda e: errors.append(str(e)))
   yield page
@@ -43,32 +35,16 @@ def page(browser):
   assert not errors, errors
 
 
-def served(game: str, agent: str):
-  from gui import server
-  return server.Background(server.Options(game=game, agent=agent, port=0))
-
-
 def test_go_9x9_whole_game_against_random_by_clicks(page, tmp_path):
   rng = np.random.default_rng(0)
-  with served("go(board_size=9)", "random") as url:
+  with testing.served("go(board_size=9)", "random") as url:
     page.goto(url)
-    page.wait_for_selector("body[data-phase=play][data-to-move='0']")
+    page.wait_for_selector(testing.YOUR_MOVE)
     page.screenshot(path=tmp_path / "go-start.png")
-    clicks = 0
-    while page.evaluate("window.stratago.live.phase") == "play":
-      live = page.evaluate("window.stratago.live")
-      if clicks < 25 and live["legal"]:
-        page.click(f"[data-point='{rng.choice(live['legal'])}']")
-      else:
-        page.click("#pass")
-      clicks += 1
-      page.wait_for_function(f"window.stratago.live.moves.length >= {len(live['moves']) + 2}"
-                             " || window.stratago.live.phase === 'over'")
-      assert clicks < 200
+    clicks, live = testing.play_go(page, rng, points=25, max_clicks=200)
     page.screenshot(path=tmp_path / "go-scored.png")
-    live = page.evaluate("window.stratago.live")
     banner = page.inner_text("#banner")
-  assert live["phase"] == "over" and live["moves"][-2:] == ["pass", "pass"]
+  assert live["phase"] == "over" and live["moves"][-2:] == ["pass", "pass"], f"not over after {clicks} clicks"
   # The score is the area score of the board with the listed dead stones taken off.
   board = np.asarray(live["stones"], np.int8).reshape(9, 9)
   board = go.remove_stones(board, [go.action_to_point(go.gtp_to_action(v, 9), 9) for v in live["result"]["dead"]])
@@ -85,7 +61,7 @@ SETUP = "MLKDDCBE" + "A" * 32  # the setup the test places: flag a4, marshal b4 
 
 def test_barrage_from_setup_to_the_first_attack(page, tmp_path):
   rng = np.random.default_rng(1)
-  with served("stratego(variant=barrage)", "random") as url:
+  with testing.served("stratego(variant=barrage)", "random") as url:
     page.goto(url)
     page.wait_for_selector("body[data-phase=setup]")
     # The flag by drag and drop, from the tray onto a4; the rest by click on the tray, click on a square.
@@ -102,10 +78,10 @@ def test_barrage_from_setup_to_the_first_attack(page, tmp_path):
     assert page.input_value("#letters") == SETUP
     assert page.is_enabled("#start")
     page.click("#start")
-    page.wait_for_selector("body[data-phase=play][data-to-move='0']")
+    page.wait_for_selector(testing.YOUR_MOVE)
     attack = None
     for _ in range(150):
-      live = page.evaluate("window.stratago.live")
+      live = testing.live(page)
       attack = next((i for i, m in enumerate(live["moves"]) if m["attack"]), None)
       if attack is not None or live["phase"] != "play":
         break
@@ -113,10 +89,7 @@ def test_barrage_from_setup_to_the_first_attack(page, tmp_path):
       board = dict(zip(_squares(), live["board"]))
       attacks = [(s, d) for s, d in moves if board[d] is not None]
       src, dst = attacks[0] if attacks else moves[rng.integers(len(moves))]
-      page.click(f"#board g.piece[data-sq='{src}']")
-      page.click(f"#board .dest[data-sq='{dst}']")
-      page.wait_for_function(f"window.stratago.live.moves.length >= {len(live['moves']) + 2}"
-                             " || window.stratago.live.phase !== 'play'")
+      testing.move_stratego(page, live, src, dst)
     page.screenshot(path=tmp_path / "stratego-attack.png")
     assert attack is not None, "no attack within 150 moves"
     move = live["moves"][attack]
@@ -166,14 +139,14 @@ def test_replay_viewer_steps_through_a_saved_game_and_shows_all_pieces(page, tmp
 
 def test_the_page_runs_under_its_own_content_security_policy(browser):
   """Without Playwright's bypass: the page's scripts and styles load, and a click plays, with no violation."""
-  page = browser.new_page(viewport={"width": 1100, "height": 780})
+  page = testing.new_page(browser, bypass_csp=False)
   messages = []
   page.on("console", lambda m: messages.append(m.text))
   page.on("pageerror", lambda e: messages.append(str(e)))
   try:
-    with served("go(board_size=9)", "py:agents_testing:always_pass") as url:
+    with testing.served("go(board_size=9)", "py:agents_testing:always_pass") as url:
       page.goto(url)
-      page.wait_for_selector("body[data-phase=play][data-to-move='0']")
+      page.wait_for_selector(testing.YOUR_MOVE)
       page.click("[data-point='E5']")
       page.wait_for_selector("[data-stone='E5']")
       page.wait_for_selector("body[data-to-move='0']")

@@ -356,6 +356,45 @@ def test_two_squares_rule_refusal_says_why():
   assert s.view() == view
 
 
+class _Script:
+  """An agent that plays Blue's moves from a list, written like `b9-b8`."""
+
+  def __init__(self, moves):
+    self.moves = list(moves)
+
+  def step(self, state) -> int:
+    from games.stratego.openspiel_game import string_to_action
+    return string_to_action(1, self.moves.pop(0))
+
+  def reset(self) -> None:
+    pass
+
+
+@pytest.mark.parametrize("pieces, red, blue, move, rule", [
+    # Red's marshal chases Blue's sergeant from d9; c9-c8 would repeat its own chasing move's position.
+    ({"d9": "L", "b9": "R"}, ["d9-c9", "c9-c8", "c8-c9"], ["b9-b8", "b8-b9", "b9-b8"], "c9-c8",
+     "the more-squares rule"),
+    # The same chase from c9, the marshal shuttling: both rules forbid c8-c9 and the two-squares rule is named.
+    ({"c9": "L", "b8": "R"}, ["c9-c8", "c8-c9", "c9-c8"], ["b8-b9", "b9-b8", "b8-b9"], "c8-c9",
+     "the two-squares rule"),
+])
+def test_repetition_rule_refusals_name_the_rule(pieces, red, blue, move, rule):
+  game = st.game(st.board({"j1": "M", "j10": "Y", **pieces}))
+  s = session.session_for(game, _Script(blue), human=0)
+  for text in red:
+    src, dst = text.split("-")
+    s.human({"type": "move", "from": src, "to": dst})
+    while s.agent_to_move():
+      s.agent_move()
+  view = s.view()
+  src, dst = move.split("-")
+  assert dst not in view["legal"][src]
+  assert view["refused"] == {src: {dst: view["refused"][src][dst]}}
+  assert view["refused"][src][dst].startswith(rule)
+  with pytest.raises(session.MoveError, match=rule.split()[1]):
+    s.human({"type": "move", "from": src, "to": dst})
+
+
 def test_agent_deploys_by_its_own_policy_and_the_person_by_their_setup():
   game = pyspiel.load_game("stratego(variant=barrage)")
   from agents.specs import make_agent

@@ -139,6 +139,51 @@ def test_more_squares_rule_stops_an_endless_chase(rule_on):
   assert "c9-d9" in legal_strings(s)  # giving up the chase is fine
 
 
+def forbidden(s) -> dict[str, str]:
+  """The moves a repetition rule forbids the player to act in `s`: move -> which rule."""
+  from games.stratego import engine
+  names = {engine.FORBIDDEN_TWO_SQUARES: "two-squares", engine.FORBIDDEN_MORE_SQUARES: "more-squares"}
+  codes = np.asarray(engine.repetition_forbidden(s.config, s.engine_state)).reshape(-1)
+  return {s.action_to_string(engine.NUM_ACTIONS - codes.size + int(i)): names[int(codes[i])]
+          for i in np.flatnonzero(codes)}
+
+
+REPEATS = {  # a position, the moves that lead to a repeat, the move then forbidden, and by which rules
+    # Red's marshal shuttles e1-e2 three times: a 4th move between the two squares.
+    "shuttle": ({"e1": "L", "a10": "R"}, ["e1-e2", "a10-a9", "e2-e1", "a9-a10", "e1-e2", "a10-a9"], "e2-e1",
+                {"two"}),
+    # The marshal chases the sergeant from d9: c9-c8 would bring back its own chasing move's position.
+    "chase": ({"d9": "L", "b9": "R"}, ["d9-c9", "b9-b8", "c9-c8", "b8-b9", "c8-c9", "b9-b8"], "c9-c8", {"more"}),
+    # The chase from c9 with the marshal's own moves a shuttle: both rules forbid c8-c9.
+    "both": ({"c9": "L", "b8": "R"}, ["c9-c8", "b8-b9", "c8-c9", "b9-b8", "c9-c8", "b8-b9"], "c8-c9",
+             {"two", "more"}),
+}
+
+
+@pytest.mark.parametrize("case", sorted(REPEATS))
+@pytest.mark.parametrize("two, more", [(True, True), (True, False), (False, True), (False, False)])
+def test_repetition_forbidden_names_the_rule_behind_a_missing_move(case, two, more):
+  pieces, moves, move, rules = REPEATS[case]
+  s = start(pieces, two_square_rule=two, more_squares_rule=more)
+  assert forbidden(s) == {}
+  play(s, *moves)
+  # The two-squares rule is named where both forbid the move.
+  rule = "two-squares" if two and "two" in rules else "more-squares" if more and "more" in rules else None
+  assert forbidden(s) == ({move: rule} if rule else {})
+  assert (move in legal_strings(s)) == (rule is None)
+
+
+def test_repetition_forbidden_spans_a_scouts_line_for_the_player_to_act():
+  s = start({"a1": "D", "j9": "R"})
+  play(s, "a1-a5", "j9-j8", "a5-a1", "j8-j9", "a1-a3")
+  assert forbidden(s) == {}  # Blue's sergeant has made only two moves
+  play(s, "j9-j8")
+  assert forbidden(s) == {f"a3-{sq}": "two-squares" for sq in ("a1", "a2", "a4", "a5")}
+  assert set(forbidden(s)).isdisjoint(legal_strings(s))
+  play(s, "a3-b3")  # Blue's sergeant has shuttled three times too
+  assert forbidden(s) == {"j8-j9": "two-squares"}
+
+
 def test_a_chase_ends_when_the_chased_piece_stops_fleeing():
   s = start({"d9": "L", "b9": "R", "a2": "S"})
   play(s, "d9-c9", "b9-b8", "c9-c8", "b8-b9", "c8-c9", "a2-a3")  # Blue moves another piece

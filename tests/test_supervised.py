@@ -100,6 +100,30 @@ def test_the_split_by_game_leaks_no_game(tmp_path):
   assert not (dataset_lib.split_by_game(data.games, 0.3, seed=5) == held).all()
 
 
+def test_the_training_stream_serves_each_training_row_once_an_epoch(tmp_path):
+  """60 positions in one shard, two games' 12 held out: an epoch is 48 / 8 = 6 batches through the prefetcher."""
+  import collections
+  from actors.prefetch import Prefetcher
+  data = dataset_lib.PositionDataset(write_dataset(tmp_path, _games(10)))
+  held = np.zeros(10, bool)
+  held[[2, 7]] = True
+  rows = supervised_loop._rows_of(data, ~held)
+  assert [len(r) for r in rows] == [48]
+  batches = supervised_loop.TrainingBatches(data, rows, 8, augment=False, seed=3)
+  stream = Prefetcher(batches, depth=2)  # at most 7 + 2 + 1 batches made: the second epoch is not done
+
+  def key(batch, i):
+    return batch["obs"][i].tobytes(), int(batch["move"][i])
+
+  epoch = [next(stream) for _ in range(6)]
+  whole = inputs.make_batch(data.take(0, rows[0]), 5, None, None)
+  assert (collections.Counter(key(b, i) for b in epoch for i in range(8))
+          == collections.Counter(key(whole, i) for i in range(48)))
+  next(stream)  # the second epoch's first batch: the first epoch is complete
+  assert stream.close(wait_s=5)
+  assert batches.epochs == 1
+
+
 def test_a_tiny_network_overfits_a_tiny_dataset_to_every_move(tmp_path):
   record = sgf.GoRecord(board_size=5, moves=((0, 12), (1, 7), (0, 13), (1, 17), (0, 11), (1, 6), (0, 16), (1, 8)),
                         result="W+2")

@@ -3,7 +3,8 @@
 The functions take one game (`State`) and a static `RulesConfig`; batch them
 with `jax.vmap`. `init_*`, `step`, `legal_action_mask`, `is_terminal`,
 `returns` and (in `observation.py`) `observe` make up the interface; `deal`
-starts a batch of games at once, and `end_reason` says how a game ended.
+starts a batch of games at once, `end_reason` says how a game ended, and
+`repetition_forbidden` which moves the repetition rules forbid now.
 
 Frame. `State.board` is kept in the frame of the player to act: that player's
 pieces have Red codes 1-12 and its home rows are ranks 1-4; the opponent's have
@@ -68,6 +69,8 @@ RESULT_NONE, RESULT_MOVE, RESULT_ATTACKER_WON, RESULT_DEFENDER_WON, RESULT_BOTH_
 # How a game ended (`end_reason`), and a name for each.
 END_NOT_OVER, END_FLAG_CAPTURED, END_NO_LEGAL_MOVE, END_MOVE_LIMIT, END_ATTACK_LIMIT, END_NEITHER_CAN_MOVE = range(6)
 END_NAMES = ("not over", "flag captured", "no legal move", "move limit", "no-attack limit", "neither can move")
+# Why a move the pieces could make is not legal now (`repetition_forbidden`).
+FORBIDDEN_NONE, FORBIDDEN_TWO_SQUARES, FORBIDDEN_MORE_SQUARES = range(3)
 
 
 class State(NamedTuple):
@@ -365,6 +368,16 @@ def _move(config: RulesConfig, state: State, action) -> State:
 
 def _move_mask(config: RulesConfig, state: State) -> jax.Array:
   """bool[100, 18]: legal moves of the player to act (board in its frame)."""
+  legal = _piece_moves(state)
+  if config.two_square_rule:
+    legal &= ~_two_square_forbidden(state)
+  if config.more_squares_rule:
+    legal &= ~_chase_forbidden(config, state, state.board.astype(jnp.int32))
+  return legal
+
+
+def _piece_moves(state: State) -> jax.Array:
+  """bool[100, 18]: the moves the pieces of the player to act can make, repetition rules aside."""
   b2 = state.board.reshape(10, 10)  # int8: a quarter of the memory traffic of int32
   grid = jnp.pad(b2, 9, constant_values=P.LAKE)  # off the board blocks like a lake
   empty = grid == P.EMPTY
@@ -379,12 +392,25 @@ def _move_mask(config: RulesConfig, state: State) -> jax.Array:
     for k in range(2, 10):
       rays.append(run & shifted(target_ok, k, dr, df))
       run = run & shifted(empty, k, dr, df)
-  legal = jnp.stack(rays).reshape(-1)[T.RAY_INDEX]
-  if config.two_square_rule:
-    legal &= ~_two_square_forbidden(state)
-  if config.more_squares_rule:
-    legal &= ~_chase_forbidden(config, state, state.board.astype(jnp.int32))
-  return legal
+  return jnp.stack(rays).reshape(-1)[T.RAY_INDEX]
+
+
+def repetition_forbidden(config: RulesConfig, state: State) -> jax.Array:
+  """int8[100, 18]: which repetition rule forbids each move of the player to act now.
+
+  Indexed like the move actions (action 40 + 18 * from_square + j, see the
+  module docstring): `FORBIDDEN_TWO_SQUARES` or `FORBIDDEN_MORE_SQUARES` for
+  a move its piece could make but that rule forbids (the two-squares rule
+  where both do), `FORBIDDEN_NONE` for every other, legal or not a move at
+  all. A rule the config turns off forbids nothing. For a game in play:
+  while deploying or once over no move is legal, whatever this says.
+  """
+  moves = _piece_moves(state)
+  none = jnp.zeros_like(moves)
+  two = _two_square_forbidden(state) if config.two_square_rule else none
+  more = _chase_forbidden(config, state, state.board.astype(jnp.int32)) if config.more_squares_rule else none
+  return jnp.where(moves & two, FORBIDDEN_TWO_SQUARES,
+                   jnp.where(moves & more, FORBIDDEN_MORE_SQUARES, FORBIDDEN_NONE)).astype(jnp.int8)
 
 
 def _two_square_ban(m) -> jax.Array:

@@ -174,7 +174,8 @@ class StrategoState(pyspiel.State):
   def config(self) -> RulesConfig:
     return self._game.config
 
-  def _deploying(self) -> bool:
+  def is_deploying(self) -> bool:
+    """The players are still placing their pieces: the actions are placements (0..39), not moves."""
     return int(self.engine_state.placed) < 2 * P.num_pieces(self.config.variant)
 
   def _side(self) -> int:
@@ -184,7 +185,7 @@ class StrategoState(pyspiel.State):
   def current_player(self):
     if bool(self.engine_state.terminal):
       return pyspiel.PlayerId.TERMINAL
-    if self._deploying() and self._game.deployment != "play":
+    if self.is_deploying() and self._game.deployment != "play":
       return pyspiel.PlayerId.CHANCE
     return self._side()
 
@@ -208,7 +209,7 @@ class StrategoState(pyspiel.State):
       self.engine_state = engine.jit_deploy_setup(self.config, self.engine_state, self._game.setups[action])
       kind = "s"
     else:
-      kind = "d" if self._deploying() else "m"
+      kind = "d" if self.is_deploying() else "m"
       self.engine_state = engine.jit_step(self.config, self.engine_state, action)
     self._log.append((side, int(action), kind))
 
@@ -271,7 +272,7 @@ def _header(state: StrategoState) -> str:
     result = "draw" if r[0] == 0 else ("Red wins" if r[0] > 0 else "Blue wins")
     return f"game over: {result}, moves {int(s.num_moves)}"
   who = "Blue" if int(s.player) else "Red"
-  if state._deploying():
+  if state.is_deploying():
     order = P.placement_order(state.config.variant)
     piece = P.TYPE_NAMES[order[int(s.placed) % len(order)] - 1]
     return f"{who} deploys: {piece}"
@@ -303,7 +304,7 @@ class StrategoObserver:
 def player_view(state: StrategoState, player: int) -> str:
   """The board as `player` knows it: own pieces and revealed enemies by letter, other enemies `?`."""
   board, revealed, _ = observation.absolute_view(state.engine_state)
-  playing = not state._deploying()
+  playing = not state.is_deploying()
   lo, hi = (13, 24) if player == 0 else (1, 12)
   enemy = (board >= lo) & (board <= hi)
   shown = board.copy()

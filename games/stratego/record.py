@@ -52,7 +52,7 @@ def record_of(state: StrategoState, players: tuple[str, str] = ("", ""), end: st
   replayed = game.new_initial_state()
   history = state.history()
   i = 0
-  while i < len(history) and (replayed.is_chance_node() or replayed._deploying()):
+  while i < len(history) and (replayed.is_chance_node() or replayed.is_deploying()):
     replayed.apply_action(history[i])
     i += 1
   board = observation.absolute_view(replayed.engine_state)[0]
