@@ -24,6 +24,9 @@ restarts and stops them:
     times in all; a run whose actors are all given up ends with one line;
   - a learner whose process dies is restarted from its last checkpoint (the
     metrics rewound to it), up to `cfg.ray.learner_restarts` times;
+  - a replay server whose process dies is re-created by Ray and reloads its
+    last checkpoint (what was inserted after it is lost); the learner then
+    restarts against its new address, and the actors with it;
   - each restart is logged as one line and counted in the metrics rows
     (`actor_restarts`, `learner_restarts`).
 
@@ -47,6 +50,7 @@ import tempfile
 import threading
 import time
 import uuid
+import warnings
 from typing import Any, Callable
 
 from actors import learner_loop
@@ -104,6 +108,11 @@ class _ReplayServer:
   def size(self) -> int:
     from actors import reverb_replay
     return int(self._client.server_info()[reverb_replay.TRAJECTORIES].current_size)
+
+  def where(self) -> tuple[int, str]:
+    """This server's process id and Ray node id (for tests and logs)."""
+    import ray
+    return os.getpid(), ray.get_runtime_context().get_node_id()
 
 
 class _Learner:
@@ -231,6 +240,7 @@ class _Run:
     self.learner_restarts = 0
     self.learner_ref = None
     self._progress_ref = None
+    self._server_ref = None
     try:
       self._start_roles(evaluator, actor_fn, resume)
     except BaseException:
@@ -295,6 +305,7 @@ class _Run:
       elif actor.back_ref is not None and actor.back_ref in ready:
         self._actor_back(actor)
     self._update_counts()
+    self._watch_server()
     if self.learner_ref in ready:
       return self._learner_ended()
     return None
@@ -308,7 +319,7 @@ class _Run:
     except ray.exceptions.RayActorError as e:
       cause = f"its process died ({type(e).__name__})"
     except ray.exceptions.RayTaskError as e:
-      cause = describe(e.as_instanceof_cause())
+      cause = describe(e.cause) if e.cause is not None else type(e).__name__
     actor.run_ref = None
     if actor.restarts >= self.cfg.ray.actor_restarts:
       self._give_up(actor, cause)
@@ -345,22 +356,65 @@ class _Run:
       raise RunFailed(f"all {len(self.actors)} actors died: {causes}")
 
   def _learner_ended(self) -> str | None:
-    """The learner's loop ended: how, or None once a dead learner runs again from its checkpoint."""
+    """The learner's loop ended: how, or None once the learner runs again from its checkpoint.
+
+    It runs again after its process died, or after its loop failed because
+    the replay server it read from died (Ray re-creates the server, which
+    reloads its own checkpoint, at a new address).
+    """
     import ray
     try:
       return ray.get(self.learner_ref)
     except ray.exceptions.RayActorError as e:
-      if self.learner_restarts >= self.cfg.ray.learner_restarts:
-        raise RunFailed(f"the learner died {self.learner_restarts + 1} times; last: {type(e).__name__}") from None
+      why_ = f"died ({type(e).__name__})"
     except ray.exceptions.RayTaskError as e:
-      raise e.as_instanceof_cause() from None
+      if not self._server_moved():
+        raise e.as_instanceof_cause() from None
+      why_ = "lost its replay server"
+    if self.learner_restarts >= self.cfg.ray.learner_restarts:
+      raise RunFailed(f"the learner {why_} after {self.learner_restarts} restarts") from None
     self.learner_restarts += 1
     step = _call_when_back(self.learner, "start", self.address, True)
-    log.warning("learner died; restarted from its checkpoint at step %d (restart %d of %d)", step,
+    log.warning("learner %s; restarted from its checkpoint at step %d (restart %d of %d)", why_, step,
                 self.learner_restarts, self.cfg.ray.learner_restarts)
     self.step = step
     self.learner_ref = self.learner.run.remote()
     return None
+
+  def _server_moved(self, address: str | None = None) -> bool:
+    """Whether the replay server came back at another address (after its process died).
+
+    If it did, the run adopts the new address and restarts the actors, whose
+    clients point at the old server (where a call may wait for ever); Ray
+    re-creates them and `_actor_ended` starts their loops again.
+    """
+    import ray
+    address = address or _call_when_back(self.server, "address")
+    if address == self.address:
+      return False
+    size = _call_when_back(self.server, "size")
+    log.warning("replay server restarted at %s with %d items from its checkpoint", address, size)
+    self.address = address
+    for actor in self.actors:
+      if actor.given_up is None:
+        ray.kill(actor.handle, no_restart=False)
+    return True
+
+  def _watch_server(self) -> None:
+    """Notices, without waiting, a replay server that Ray re-created; the learner then restarts against it."""
+    import ray
+    if self._server_ref is not None:
+      ready, _ = ray.wait([self._server_ref], timeout=0)
+      if not ready:
+        return
+      try:
+        address = ray.get(self._server_ref)
+      except ray.exceptions.RayError:  # down, or being re-created: ask again
+        address = None
+      self._server_ref = None
+      if address is not None and self._server_moved(address):
+        ray.kill(self.learner, no_restart=False)  # `_learner_ended` resumes it against the new server
+    self._server_ref = self.server.address.remote()
 
   def _update_counts(self) -> None:
     """Collects the actors' move counts and the learner's progress without waiting; reports to the learner."""
@@ -516,7 +570,10 @@ def _ray(address: str | None, cfg: TrainConfig):
                     _temp_dir=temp)
     mask = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS) if address is None else None
     try:
-      ray.init(address=address, **kwargs)
+      with warnings.catch_warnings():
+        # JAX warns of any fork once it runs; Ray's servers start by fork and exec, which is safe.
+        warnings.filterwarnings("ignore", message=r"os\.fork\(\) was called", category=RuntimeWarning)
+        ray.init(address=address, **kwargs)
     except (ConnectionError, ValueError, RuntimeError) as e:
       raise UserError(f"cannot connect to the Ray cluster at {address}: {str(e).splitlines()[0]}") from None
     finally:

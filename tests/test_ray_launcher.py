@@ -240,3 +240,24 @@ def test_ctrl_c_and_sigterm_stop_every_ray_process_and_save_the_run(tmp_path, si
     time.sleep(0.2)
   assert not _ray_processes(marker), "Ray processes outlived the command"
   shutil.rmtree(temp, ignore_errors=True)
+
+
+@pytest.mark.slow
+def test_a_dead_replay_server_comes_back_with_its_checkpoint_and_the_run_goes_on(cluster, tmp_path, caplog):
+  caplog.set_level(logging.WARNING, logger="actors.ray_launcher")
+  run = Training(kuhn(3000, replay_checkpoint_s=2.0), tmp_path / "run")
+  run.wait_for_step(300)
+  time.sleep(3)  # a replay checkpoint has been written since the table filled
+  pid, _ = ray.get(part("-replay").where.remote())
+  os.kill(pid, signal.SIGKILL)
+  summary = run.join()
+  messages = [r.getMessage() for r in caplog.records]
+  back = [m for m in messages if m.startswith("replay server restarted at")]
+  assert len(back) == 1, messages
+  assert int(back[0].split(" with ")[1].split()[0]) > 0  # items reloaded from its checkpoint
+  # The learner notices first (its sampling fails) or the driver does (and restarts it): either way it resumes.
+  assert any(m.startswith(("learner lost its replay server", "learner died")) for m in messages), messages
+  assert summary["learner_steps"] == 3000
+  rows = run.rows()
+  steps_once_each(rows)
+  assert rows[-1]["learner_restarts"] == 1 and rows[-1]["actor_restarts"] >= 2
