@@ -102,9 +102,6 @@ class _ReplayServer:
   def address(self) -> str:
     return self._address
 
-  def checkpoint(self) -> str:
-    return self._client.checkpoint()
-
   def size(self) -> int:
     from actors import reverb_replay
     return int(self._client.server_info()[reverb_replay.TRAJECTORIES].current_size)
