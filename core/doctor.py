@@ -1,21 +1,28 @@
-"""Checks the installed stack on this node for real: JAX, Reverb, ScaNN, OpenSpiel, Ray.
+"""Checks the installed stack on this node, or on every node of a Ray cluster, for real.
 
 Each check does the smallest real piece of work that proves its part works
 here (a jitted matmul, a Reverb insert and sample over loopback, a ScaNN
 search, an OpenSpiel game played out, a Ray task) and reports one line.
+`run_on_cluster` runs the same checks in one Ray task pinned to each alive
+node of a running cluster and reports one block per node.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import importlib.metadata
+import logging
 import pathlib
 import signal
+import socket
 import tempfile
 import threading
 import time
 import warnings
 from typing import Callable
+
+from core.errors import UserError
 
 
 @dataclasses.dataclass(frozen=True)
@@ -241,3 +248,174 @@ def run(cfg: DoctorConfig, report: Callable[[str], None] = print) -> list[CheckR
     report(result.line())
     results.append(result)
   return results
+
+
+# Seconds `run_on_cluster` waits for the cluster's address to answer before it gives up.
+CONNECT_S = 10.0
+# Seconds a node's task may take beyond its checks' own limits: a worker process starts, imports, returns.
+_TASK_START_S = 60.0
+
+
+@dataclasses.dataclass(frozen=True)
+class NodeResult:
+  """The checks of one node of a Ray cluster.
+
+  Attributes:
+    node_id: the node's Ray id (hex).
+    ip: the node's IP address.
+    head: whether it is the cluster's head node.
+    cpus: CPUs the node offers Ray.
+    gpus: GPUs the node offers Ray.
+    results: one per part checked there; a node whose task could not run has
+      one failed "Ray" result that says why.
+  """
+  node_id: str
+  ip: str
+  head: bool
+  cpus: float
+  gpus: float
+  results: tuple[CheckResult, ...]
+
+  @property
+  def ok(self) -> bool:
+    return all(r.ok for r in self.results)
+
+  def header(self) -> str:
+    role = "head" if self.head else "worker"
+    return f"node {self.node_id[:12]} {self.ip} ({role}, {self.cpus:g} CPU, {self.gpus:g} GPU)"
+
+
+def _on_node(cfg: DoctorConfig) -> tuple[str, list[CheckResult], float]:
+  """A Ray task's side of `run_on_cluster`: this node's Ray version, its checks of `cfg.parts`, their seconds."""
+  start = time.monotonic()
+  results = run(cfg, report=lambda line: None)
+  return _version("ray"), results, time.monotonic() - start
+
+
+def _reach(address: str, timeout_s: float) -> None:
+  """Raises UserError unless a Ray cluster's head answers at `address` within `timeout_s`.
+
+  `ray.init` retries for many minutes at an address where nothing listens,
+  or where something other than a Ray head's GCS does; this asks the GCS for
+  the cluster's id, as `ray.init` does first, with a deadline. "auto" and
+  "localhost:PORT" are resolved as `ray.init` resolves them. A Ray Client
+  address (ray://...) is left to `ray.init`, which times out on its own.
+  """
+  if address.startswith("ray://"):
+    return
+  import grpc
+  # Ray's own address rules, and its GCS channel and messages (with its TLS and token settings).
+  from ray._private import gcs_utils, services
+  from ray.core.generated import gcs_service_pb2, gcs_service_pb2_grpc
+  try:
+    resolved = services.canonicalize_bootstrap_address_or_die(address)
+  except (ValueError, ConnectionError) as e:
+    raise UserError(f"cannot find the Ray cluster at {address!r}: {str(e).splitlines()[0]}") from None
+  host, _, port = resolved.rpartition(":")
+  shown = address if resolved == address else f"{address} ({resolved})"
+  try:
+    socket.create_connection((host.strip("[]"), int(port)), timeout=timeout_s).close()
+  except (OSError, ValueError) as e:
+    reason = getattr(e, "strerror", None) or str(e) or type(e).__name__
+    raise UserError(f"cannot reach the Ray cluster at {shown}: {reason}") from None
+  channel = gcs_utils.create_gcs_channel(resolved)
+  try:
+    stub = gcs_service_pb2_grpc.NodeInfoGcsServiceStub(channel)
+    stub.GetClusterId(gcs_service_pb2.GetClusterIdRequest(), timeout=timeout_s)
+  except grpc.RpcError as e:
+    answer = (f"no Ray cluster answered within {timeout_s:g} s" if e.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+              else f"what answers is not a Ray cluster's head ({e.code().name})")
+    raise UserError(f"{shown} accepts connections but {answer}; give the head's GCS port, 6379 by default"
+                    ) from None
+  finally:
+    channel.close()
+
+
+def _alive_nodes() -> list[dict]:
+  """`ray.nodes()` entries of the alive nodes: the head first, then by IP and id."""
+  import ray
+  nodes = [n for n in ray.nodes() if n.get("Alive")]
+  return sorted(nodes, key=lambda n: ("node:__internal_head__" not in n["Resources"], n["NodeManagerAddress"],
+                                      n["NodeID"]))
+
+
+def _node_result(node: dict, results: list[CheckResult]) -> NodeResult:
+  resources = node["Resources"]
+  return NodeResult(node["NodeID"], node["NodeManagerAddress"], "node:__internal_head__" in resources,
+                    resources.get("CPU", 0.0), resources.get("GPU", 0.0), tuple(results))
+
+
+def run_on_cluster(cfg: DoctorConfig, address: str, report: Callable[[str], None] = print,
+                   connect_timeout_s: float = CONNECT_S) -> list[NodeResult]:
+  """Runs the checks on every alive node of the Ray cluster at `address`, reporting one block per node.
+
+  Each node gets one task pinned to it (no CPU or GPU reserved, so it runs
+  beside a training job and sees all of the node's GPUs; its worker process
+  exits afterwards, so JAX's memory is given back). The "ray" part is not
+  run inside a task, which cannot start a Ray instance of its own; in its
+  place the task having run on that node is the Ray line.
+
+  Args:
+    cfg: what to check on each node; `cfg.timeout_s` bounds each part there.
+    address: the cluster's address as `ray.init` takes it: HOST:PORT of the
+      head's GCS, "auto" on a node of the cluster, or ray://HOST:PORT.
+    report: called with each line (a node's header, then its parts) as a
+      node's block completes, nodes in order (the head first).
+    connect_timeout_s: seconds the address has to answer.
+
+  Returns:
+    One NodeResult per alive node, in the order reported.
+
+  Raises:
+    UserError: nothing answers at `address`, or it is not a Ray cluster.
+  """
+  _reach(address, connect_timeout_s)
+  import ray
+  from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+  node_cfg = dataclasses.replace(cfg, parts=tuple(p for p in cfg.parts if p != "ray"))
+  sigterm = signal.getsignal(signal.SIGTERM)  # ray.init replaces it with its own
+  try:
+    ray.init(address=address, logging_level=logging.ERROR, log_to_driver=False, configure_logging=False)
+  except (ConnectionError, ValueError, RuntimeError) as e:
+    raise UserError(f"cannot connect to the Ray cluster at {address}: {str(e).splitlines()[0]}") from None
+  finally:
+    if threading.current_thread() is threading.main_thread():
+      signal.signal(signal.SIGTERM, sigterm)
+  try:
+    # No resources reserved; max_calls=1: the worker exits after its task, giving back what JAX took.
+    task = ray.remote(num_cpus=0, max_calls=1, max_retries=0)(_on_node)
+    nodes = _alive_nodes()
+    refs = [task.options(scheduling_strategy=NodeAffinitySchedulingStrategy(n["NodeID"], soft=False)).remote(node_cfg)
+            for n in nodes]
+    deadline = time.monotonic() + len(node_cfg.parts) * cfg.timeout_s + _TASK_START_S
+    start = time.monotonic()
+    out = []
+    for node, ref in zip(nodes, refs):
+      out.append(_node_result(node, _collect(ref, deadline, "ray" in cfg.parts, start)))
+      for line in [out[-1].header()] + ["  " + r.line() for r in out[-1].results]:
+        report(line)
+    return out
+  finally:
+    ray.shutdown()
+
+
+def _collect(ref, deadline: float, ray_line: bool, start: float) -> list[CheckResult]:
+  """A node task's checks, with its Ray line when asked for, or one failed Ray line saying why it did not run."""
+  import ray
+  try:
+    version, results, seconds = ray.get(ref, timeout=max(0.0, deadline - time.monotonic()))
+  except ray.exceptions.GetTimeoutError:
+    with contextlib.suppress(Exception):
+      ray.cancel(ref, force=True)
+    failed = f"the task on this node did not finish within {deadline - start:.0f}s"
+  except ray.exceptions.RayError as e:  # it raised, or its worker or node died, or it could not be placed
+    cause = getattr(e, "cause", None)
+    cause = cause if isinstance(cause, BaseException) else e
+    first = str(cause).strip().splitlines()[0][:200] if str(cause).strip() else ""
+    failed = f"the task on this node did not run: {type(cause).__name__}: {first}".rstrip(": ")
+  else:
+    if ray_line:
+      detail = "a task pinned to this node ran" + (" the checks above" if results else "")
+      results = [*results, CheckResult(_NAMES["ray"], version, True, detail, seconds)]
+    return results
+  return [CheckResult(_NAMES["ray"], _version("ray"), False, failed, time.monotonic() - start)]

@@ -133,6 +133,8 @@ CASES = [
     (["doctor", "--config", "{w}/deep.yaml"], "nests brackets"),
     (["doctor", "--set", "reverb_port=.nan"], "expected an integer"),
     (["doctor", "--only", "nothing"], "unknown part"),
+    (["doctor", "--ray", "127.0.0.1:1"], "cannot reach the Ray cluster at 127.0.0.1:1: Connection refused"),
+    (["doctor", "--ray", "head-without-port"], "Invalid address format"),
     # data
     (["data", "gnugo", "--games", "1", "--out", "{w}/afile"], "afile is a file, not a folder"),
     (["data", "gnugo", "--games", "1", "--out", "{w}/afile/g"], "which is a file"),
