@@ -606,6 +606,9 @@ def train(cfg: TrainConfig, run_dir: str | pathlib.Path, resume: bool = False, p
   from tqdm import tqdm
 
   run_dir = pathlib.Path(run_dir).absolute()
+  if address is not None:
+    from core import doctor
+    doctor.reach_ray(address)  # a wrong address: one line now, not minutes of ray.init's retries
   learner_loop.check_run(cfg, run_dir, resume)
   with _ray(address, cfg):
     run: _Run | None = None

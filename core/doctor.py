@@ -292,7 +292,7 @@ def _on_node(cfg: DoctorConfig) -> tuple[str, list[CheckResult], float]:
   return _version("ray"), results, time.monotonic() - start
 
 
-def _reach(address: str, timeout_s: float) -> None:
+def reach_ray(address: str, timeout_s: float = 10.0) -> None:
   """Raises UserError unless a Ray cluster's head answers at `address` within `timeout_s`.
 
   `ray.init` retries for many minutes at an address where nothing listens,
@@ -308,7 +308,11 @@ def _reach(address: str, timeout_s: float) -> None:
   from ray._private import gcs_utils, services
   from ray.core.generated import gcs_service_pb2, gcs_service_pb2_grpc
   try:
-    resolved = services.canonicalize_bootstrap_address_or_die(address)
+    host = address.rpartition(":")[0]
+    if host == "localhost" or host.startswith("127."):  # Ray would swap in this node's outside address
+      resolved = address
+    else:
+      resolved = services.canonicalize_bootstrap_address_or_die(address)
   except (ValueError, ConnectionError) as e:
     raise UserError(f"cannot find the Ray cluster at {address!r}: {str(e).splitlines()[0]}") from None
   host, _, port = resolved.rpartition(":")
@@ -369,7 +373,7 @@ def run_on_cluster(cfg: DoctorConfig, address: str, report: Callable[[str], None
   Raises:
     UserError: nothing answers at `address`, or it is not a Ray cluster.
   """
-  _reach(address, connect_timeout_s)
+  reach_ray(address, connect_timeout_s)
   import ray
   from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
   node_cfg = dataclasses.replace(cfg, parts=tuple(p for p in cfg.parts if p != "ray"))
