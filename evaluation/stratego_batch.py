@@ -87,12 +87,18 @@ def deal(game: StrategoGame, num_games: int, seed: int = 0, chance_deployment: b
   return _deal_jit(game.config, board, deploy)(jax.random.split(jax.random.PRNGKey(seed), num_games))
 
 
-def play(config, states: engine.State, choose: Chooser, record: bool = False) -> Played:
-  """Plays the batch `states` to the end, `choose(turn) -> int[N]` giving every game's action each move."""
+def play(config, states: engine.State, choose: Chooser, record: bool = False, prefetch: bool = True) -> Played:
+  """Plays the batch `states` to the end, `choose(turn) -> int[N]` giving every game's action each move.
+
+  With `prefetch` the observations are dispatched with every move, so that they are computed while the
+  host reads the legal masks (about 7% faster where the chooser reads them at most moves; wasted where
+  it never does); without, `turn.observe` computes them when asked.
+  """
   observe, step = _observe_fn(config), _step_fn(config)
   total = 2 * pieces.num_pieces(config.variant)
   steps, boards = [], None
   while True:
+    pending = observe(states) if prefetch else None
     terminal, player, legal, placed = (np.asarray(x) for x in jax.device_get(
         (states.terminal, states.player, states.legal, states.placed)))
     if terminal.all():
@@ -100,7 +106,8 @@ def play(config, states: engine.State, choose: Chooser, record: bool = False) ->
     deploying = bool((placed < total).any())
     if record and boards is None and not deploying:
       boards = np.asarray(states.board)  # Red to move first: the board is in Red's frame
-    turn = Turn(terminal, player, legal, deploying, functools.lru_cache(1)(lambda s=states: np.asarray(observe(s))))
+    obs = functools.lru_cache(1)(lambda s=states, o=pending: np.asarray(observe(s) if o is None else o))
+    turn = Turn(terminal, player, legal, deploying, obs)
     actions = np.asarray(choose(turn), np.int32)
     if record:
       steps.append((player, actions, ~terminal, deploying))
@@ -162,7 +169,7 @@ def play_agents(game: StrategoGame, seatings: Sequence[Sequence[Any]], seeds: Se
       actions[g] = agent.pick(legal, probs[agent.batch_key][g]) if isinstance(agent, PolicyAgent) else agent.pick(legal)
     return actions
 
-  played = play(game.config, deal(game, n, chance_deployment=True), choose, record=True)
+  played = play(game.config, deal(game, n, chance_deployment=True), choose, record=True, prefetch=bool(policies))
   player, action, live = (np.stack(x) for x in zip(*(step[:3] for step in played.steps)))  # [T, N] each
   deploying = np.asarray([step[3] for step in played.steps], bool)[:, None]
   counted = live & ~(deploying & chance)  # the players' actions: chance placements are not moves
