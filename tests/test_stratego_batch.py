@@ -1,6 +1,10 @@
 """The tournament's lock-step Stratego games: the OpenSpiel path's games, records the viewer loads, resuming."""
 
 import json
+import os
+import signal
+import subprocess
+import time
 
 import jax
 import numpy as np
@@ -8,6 +12,7 @@ import pyspiel
 import pytest
 
 import networks_fakes  # tests/networks_fakes.py (pytest puts tests/ on the path)
+from conftest import STRATAGO
 from agents import make_agent
 from evaluation import stratego_batch, tournament
 from games import openspiel_io
@@ -118,3 +123,30 @@ def test_a_schedule_with_a_bot_plays_its_games_on_openspiel_states(tmp_path, spi
   assert sorted(spied) == [0]  # policy against random; the two games with the bot went the other way
   assert [r["index"] for r in rows] == [0, 1, 2] and all(json.loads((tmp_path / "t" / r["record"]).read_text())
                                                          for r in rows)
+
+
+def test_sigkill_in_a_lockstep_tournament_then_resume_loses_and_repeats_no_game(stratago, tmp_path):
+  """The real command, killed while batches are in flight: resume plays what was not logged, nothing twice."""
+  args = ["tournament", "--game", "stratego(variant=barrage,deployment=random,max_moves=200)",
+          "--agents", "random:1", "random:2", "--games", "48", "--batch", "8", "--no-progress"]
+  whole = tmp_path / "whole"
+  assert stratago(*args, "--out", whole, timeout=300).returncode == 0
+  out = tmp_path / "killed"
+  proc = subprocess.Popen([str(STRATAGO), *map(str, args), "--out", str(out)], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL, env=dict(os.environ, HOME=str(tmp_path)))
+  logged = lambda: (out / tournament.RESULTS).read_text().count("\n") if (out / tournament.RESULTS).exists() else 0
+  deadline = time.time() + 240
+  while time.time() < deadline and logged() < 8:
+    time.sleep(0.02)
+  proc.send_signal(signal.SIGKILL)
+  proc.wait()
+  before = len(tournament.read_results(out))
+  assert 8 <= before < 48 and before % 8 == 0  # whole batches only
+  result = stratago(*args, "--out", out, "--resume", timeout=300)
+  assert result.returncode == 0, result.stderr
+  key = lambda rows: sorted((r["index"], r["first"], r["score"], r["moves"], r["end"], r["seed"]) for r in rows)
+  rows = tournament.read_results(out)
+  assert sorted(r["index"] for r in rows) == list(range(48))  # none lost, none twice
+  assert key(rows) == key(tournament.read_results(whole))
+  for row in rows:
+    assert (out / row["record"]).read_text() == (whole / row["record"]).read_text()
