@@ -169,7 +169,13 @@ class PolicyAgent(base.Agent):
 
   def choose(self, state: pyspiel.State, probs: np.ndarray) -> int:
     """A move drawn with this agent's generator from `probs` [A], this state's row of a batched `probs` call."""
-    actions = np.asarray(state.legal_actions(), np.int64)
+    return self.pick(np.asarray(state.legal_actions(), np.int64), probs)
+
+  def pick(self, actions: np.ndarray, probs: np.ndarray) -> int:
+    """A move drawn with this agent's generator among the legal `actions` (ascending) from a `probs` row [A].
+
+    What `choose` draws, for a caller that holds the legal actions rather than a pyspiel state.
+    """
     p = np.asarray(probs, np.float64)[actions]
     return int(self._rng.choice(actions, p=p / p.sum()))
 

@@ -151,7 +151,11 @@ class UniformRandomAgent(base.Agent):
     self._rng = np.random.default_rng(seed)
 
   def step(self, state: pyspiel.State) -> int:
-    return int(self._rng.choice(state.legal_actions()))
+    return self.pick(state.legal_actions())
+
+  def pick(self, actions) -> int:
+    """The move `step` draws when the legal actions (ascending) are `actions`."""
+    return int(self._rng.choice(actions))
 
   def action_probabilities(self, state: pyspiel.State) -> dict[int, float]:
     legal = state.legal_actions()

@@ -1,16 +1,22 @@
 """The match runner's games per second against the bare batched evaluator, and how it scales with workers.
 
 Plays `--games` barrage games of a policy against `random` with
-`evaluation.tournament.run` (OpenSpiel states, `--batch` games per worker
-with one network call per move for all of them, a fresh agent and a record
-per game) at each `--workers` count, and the same
-number with the batched evaluator training uses
+`evaluation.tournament.run` (the runner `stratago tournament` and `match`
+call: `--batch` games per worker, a fresh agent and a record per game kept
+on disk) at each `--workers` and `--batch`, and the same number with the
+batched evaluator training uses
 (`evaluation.stratego_vs_random.play_vs_random`: every game in one jitted
-batch on the JAX rules). Without `--policy` it exports the main job's network
+batch on the JAX rules). Policy-against-random games take the runner's lock-step
+path (`evaluation.stratego_batch.play_agents`, the JAX rules); `--openspiel`
+also times them on OpenSpiel states, the path every other agent takes
+(`tournament.run(..., lockstep=False)`). Without `--policy` it exports the main job's network
 with fresh weights: speed does not depend on what the weights learned.
-Each is warmed up on a few games first; it prints wall time and games/s.
 
-  .venv/bin/python benchmarks/tournament_speed.py --games 100 --workers 1,2
+Each is warmed up first in this process (both batch shapes a run uses); with
+more than one worker the runner starts fresh processes, so their compilation
+is part of what it measures. It prints wall time and games/s.
+
+  .venv/bin/python benchmarks/tournament_speed.py --games 100 --workers 1,2 --batch 16,100
   .venv/bin/python benchmarks/tournament_speed.py --policy runs/barrage/policy.npz --games 200
 """
 
@@ -46,7 +52,8 @@ def main(argv=None) -> None:
   parser.add_argument("--policy", help="an exported barrage policy.npz (default: the main job's network, untrained)")
   parser.add_argument("--games", type=int, default=100, help="games per measurement")
   parser.add_argument("--workers", default="1,2", help="comma-separated worker counts to time")
-  parser.add_argument("--batch", type=int, default=16, help="games each worker plays together (the CLI's default)")
+  parser.add_argument("--batch", default="16", help="comma-separated games per worker to time (the CLI's default: 16)")
+  parser.add_argument("--openspiel", action="store_true", help="also time the games on OpenSpiel states")
   args = parser.parse_args(argv)
   from agents import policy as policy_lib
   from evaluation import stratego_vs_random, tournament
@@ -58,21 +65,24 @@ def main(argv=None) -> None:
     game = openspiel_io.load_game(game_str)
     print(f"policy:{'(fresh main-job network)' if not args.policy else path} against random, {args.games} games "
           f"of {game_str}; {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} before")
-    stratego_vs_random.play_vs_random(game, agent.probs, 8, seed=1)  # compile
+    stratego_vs_random.play_vs_random(game, agent.probs, args.games, seed=1)  # compile
     start = time.time()
     stratego_vs_random.play_vs_random(game, agent.probs, args.games, seed=0)
     bare = args.games / (time.time() - start)
     print(f"  batched evaluator (one jitted batch):       {bare:7.2f} games/s")
-    for workers in (int(w) for w in args.workers.split(",")):
-      pairings = tournament.schedule([f"policy:{path}", "random"], (args.games + 1) // 2)
-      tournament.run(game_str, pairings[:2 * workers], None, workers=workers, progress=False, batch=2)  # warm-up
-      out = pathlib.Path(tmp) / f"w{workers}"
-      out.mkdir()
-      start = time.time()
-      tournament.run(game_str, pairings, str(out), workers=workers, progress=False, batch=args.batch)
-      rate = len(pairings) / (time.time() - start)
-      print(f"  tournament runner, {workers} worker(s), batch {args.batch}, records kept: {rate:7.2f} games/s "
-            f"({100 * rate / bare:.0f}% of the batched evaluator)")
+    pairings = tournament.schedule([f"policy:{path}", "random"], args.games)
+    for name, lockstep in [("lock step", True)] + [("OpenSpiel", False)] * args.openspiel:
+      for batch in (int(b) for b in args.batch.split(",")):
+        for warm in {batch, len(pairings) % batch} - {0}:  # this process's compilations
+          tournament.run(game_str, pairings[:warm], None, progress=False, batch=warm, lockstep=lockstep)
+        for workers in (int(w) for w in args.workers.split(",")):
+          out = pathlib.Path(tmp) / f"{name.replace(' ', '')}-w{workers}-b{batch}"
+          out.mkdir()
+          start = time.time()
+          tournament.run(game_str, pairings, str(out), workers=workers, progress=False, batch=batch, lockstep=lockstep)
+          rate = len(pairings) / (time.time() - start)
+          print(f"  tournament runner, {name}, {workers} worker(s), batch {batch}, records kept: {rate:7.2f} games/s "
+                f"({100 * rate / bare:.0f}% of the batched evaluator)")
 
 
 if __name__ == "__main__":

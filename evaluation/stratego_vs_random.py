@@ -2,8 +2,8 @@
 
 `vs_random.play_vs_random` drives one pyspiel state per game, and every
 Stratego move there is a separate jitted single-game call. Here all games are
-one batched `games.stratego.State`: each move is one jitted observe and one
-jitted step for every game at once, and one policy call on every game (one
+one batched `games.stratego.State` (`evaluation.stratego_batch.play`): each
+move is one jitted observe and one jitted step for every game at once, and one policy call on every game (one
 batch shape, so one compilation) whose answers count where the agent is to
 move. The games, seats and counting are those of
 `vs_random.play_vs_random` (the agent is Red in even-numbered games), and the
@@ -17,20 +17,16 @@ a flag taken, a side left without a legal move, or a draw and why.
 from __future__ import annotations
 
 import collections
-import functools
 
-import jax
 import numpy as np
 
-from evaluation import vs_random
+from evaluation import stratego_batch, vs_random
 from games import openspiel_io
-from games.stratego import engine, observation
+from games.stratego import engine
 from games.stratego.openspiel_game import StrategoGame
 
 
-def supports(game) -> bool:
-  """Whether the JAX rules can deal `game`'s games: Stratego deployed by the players, at random or from a board."""
-  return isinstance(game, StrategoGame) and game.batched_start() is not None
+supports = stratego_batch.supports  # the games the JAX rules can deal
 
 
 def play_vs_random(game: StrategoGame, probs_fn: vs_random.ProbsFn, num_games: int, seed: int = 0,
@@ -49,30 +45,27 @@ def play_vs_random(game: StrategoGame, probs_fn: vs_random.ProbsFn, num_games: i
                      f"(a policy trained on another game belongs to evaluation.vs_random)")
   if not supports(game):
     raise ValueError(f"{game}: the JAX rules need deployment=play or random, or an initial_board")
-  config = game.config
-  states = _deal_fn(config, *game.batched_start())(jax.random.split(jax.random.PRNGKey(seed), num_games))
-  observe, step = _observe_fn(config), _step_fn(config)
-  rng = np.random.default_rng(seed)
   seats = np.arange(num_games) % 2
-  while True:
-    terminal, player, legal = (np.asarray(x) for x in jax.device_get((states.terminal, states.player, states.legal)))
-    if terminal.all():
-      break
+  rng = np.random.default_rng(seed)
+
+  def choose(turn: stratego_batch.Turn) -> np.ndarray:
     actions = np.zeros(num_games, np.int32)  # a finished game ignores its action
-    agent = ~terminal & (player == seats)
+    agent = ~turn.terminal & (turn.player == seats)
     if agent.any():
       # The policy sees every game, so its batch keeps one shape (one compilation); only the agent's rows count.
-      mask = np.where(terminal[:, None], True, legal).astype(np.float32)
-      probs = np.asarray(probs_fn(np.asarray(observe(states)), mask), np.float64)[agent] * mask[agent]
+      mask = np.where(turn.terminal[:, None], True, turn.legal).astype(np.float32)
+      probs = np.asarray(probs_fn(turn.observe(), mask), np.float64)[agent] * mask[agent]
       probs /= probs.sum(axis=-1, keepdims=True)
       actions[agent] = np.argmax(probs, axis=-1) if greedy else openspiel_io.sample_actions(probs, rng)
-    other = ~terminal & ~agent
+    other = ~turn.terminal & ~agent
     if other.any():
-      uniform = legal[other].astype(np.float64)
+      uniform = turn.legal[other].astype(np.float64)
       actions[other] = openspiel_io.sample_actions(uniform / uniform.sum(axis=-1, keepdims=True), rng)
-    states = step(states, actions)
-  returns = np.asarray(states.rewards)[np.arange(num_games), seats]
-  return vs_random.MatchResult.from_returns(returns, count_ends(returns, np.asarray(_end_fn(config)(states))))
+    return actions
+
+  played = stratego_batch.play(game.config, stratego_batch.deal(game, num_games, seed), choose)
+  returns = played.returns[np.arange(num_games), seats]
+  return vs_random.MatchResult.from_returns(returns, count_ends(returns, played.ends))
 
 
 def count_ends(returns: np.ndarray, reasons: np.ndarray) -> dict[str, int]:
@@ -80,31 +73,3 @@ def count_ends(returns: np.ndarray, reasons: np.ndarray) -> dict[str, int]:
   result = np.where(returns > 0, "won", np.where(returns < 0, "lost", "drawn"))
   counts = collections.Counter(f"{r}: {engine.END_NAMES[e]}" for r, e in zip(result, reasons))
   return dict(counts.most_common())
-
-
-def _deal_fn(config, initial_board, deploy: bool):
-  board = None if initial_board is None else tuple(int(x) for x in np.asarray(initial_board))
-  return _deal_jit(config, board, deploy)
-
-
-@functools.lru_cache(maxsize=8)
-def _deal_jit(config, board, deploy: bool):
-  return jax.jit(functools.partial(engine.deal, config, initial_board=board, deploy=deploy))
-
-
-@functools.lru_cache(maxsize=8)
-def _observe_fn(config):
-  def observe(states):
-    n = states.player.shape[0]
-    return jax.vmap(functools.partial(observation.observe, config))(states, states.player).reshape(n, -1)
-  return jax.jit(observe)
-
-
-@functools.lru_cache(maxsize=8)
-def _end_fn(config):
-  return jax.jit(jax.vmap(functools.partial(engine.end_reason, config)))
-
-
-@functools.lru_cache(maxsize=8)
-def _step_fn(config):
-  return jax.jit(jax.vmap(functools.partial(engine.step, config)))

@@ -9,6 +9,13 @@ finished game, appended and flushed as each ends, so a crash loses at most the
 games in flight, and `resume` plays none twice) and `games/` (each game's
 record). Game i has seed `seed + i` and the same seeds give the same games
 for deterministic agents; the agent in seat 0 is `first` in the log.
+
+A process plays `batch` games together and logs them when the last of them
+ends, so a crash loses at most the batches in flight: their games are not in
+`results.jsonl` (records of theirs already written are overwritten), and
+`resume` plays each of them again, the same game for the same seed.
+Stratego games between network policies and random are played in lock step
+on the batched JAX rules (`stratego_batch`), the others on OpenSpiel states.
 """
 
 from __future__ import annotations
@@ -58,18 +65,28 @@ def schedule(agents: Sequence[str], games_per_pair: int, gauntlet: str | None = 
   return out
 
 
-def _play(game_str: str, pairings: Sequence[Pairing], records: str | None) -> list[dict[str, Any]]:
-  """Plays scheduled games together in this process (network agents batched across them); returns their rows."""
+def _play(game_str: str, pairings: Sequence[Pairing], records: str | None, lockstep: bool = True
+          ) -> list[dict[str, Any]]:
+  """Plays scheduled games together in this process (network agents batched across them); returns their rows.
+
+  Stratego games between network policies and uniform random are played in lock step on the batched JAX
+  rules (`stratego_batch.play_agents`), the same games as on OpenSpiel states but several times faster;
+  every other game (outside engines, built-in bots, plug-ins, search) on OpenSpiel states (`match.play_many`).
+  """
   from agents import make_agent
-  from evaluation import match
+  from evaluation import match, stratego_batch
   from games import openspiel_io
+  from games.stratego import record as stratego_record
   game = openspiel_io.load_game(game_str)
   t0 = time.time()
   seatings = []
   try:
     for p in pairings:
       seatings.append([make_agent(p.first, game, seed=2 * p.seed), make_agent(p.second, game, seed=2 * p.seed + 1)])
-    played = match.play_many(game, seatings, [p.seed for p in pairings])
+    seeds = [p.seed for p in pairings]
+    lockstep = (lockstep and stratego_batch.supports(game)
+                and all(stratego_batch.batchable(a) for s in seatings for a in s))
+    played = stratego_batch.play_agents(game, seatings, seeds) if lockstep else match.play_many(game, seatings, seeds)
   finally:
     for agent in (a for seating in seatings for a in seating):
       agent.close()
@@ -78,7 +95,11 @@ def _play(game_str: str, pairings: Sequence[Pairing], records: str | None) -> li
   for p, (result, state) in zip(pairings, played):
     record = None
     if records is not None:
-      path = match.write_record(state, result, (p.first, p.second), pathlib.Path(records) / GAMES / f"{p.index:05d}")
+      stem = pathlib.Path(records) / GAMES / f"{p.index:05d}"
+      if lockstep:  # `state` is the game's record: the lock-step games have no OpenSpiel state
+        path = stratego_record.write({**state, "players": [p.first, p.second]}, stem.with_suffix(".json"))
+      else:
+        path = match.write_record(state, result, (p.first, p.second), stem)
       record = str(path.relative_to(records))
     rows.append({"index": p.index, "first": p.first, "second": p.second, "score": result.score, "seed": p.seed,
                  "moves": result.moves, "end": result.end, "record": record, "seconds": seconds})
@@ -131,7 +152,7 @@ def prepare(out_dir: str | pathlib.Path, manifest: dict[str, Any], resume: bool)
 
 def run(game_str: str, pairings: Sequence[Pairing], out_dir: str | pathlib.Path | None = None, workers: int = 1,
         progress: bool = True, stop: Callable[[list[dict[str, Any]]], bool] | None = None,
-        done: Sequence[dict[str, Any]] = (), batch: int = 1) -> list[dict[str, Any]]:
+        done: Sequence[dict[str, Any]] = (), batch: int = 1, lockstep: bool = True) -> list[dict[str, Any]]:
   """Plays the pairings not in `done`; returns every row (`done` ones first), in the order games finished.
 
   Args:
@@ -143,7 +164,10 @@ def run(game_str: str, pairings: Sequence[Pairing], out_dir: str | pathlib.Path 
     stop: called with all rows after each batch is logged; True stops the run (an SPRT that decided).
     done: rows already logged (`read_results`), whose games are not played again.
     batch: games each process plays together, so that a network agent answers all of them with one
-      call per move; they are logged when all of them have ended.
+      call per move; they are logged when all of them have ended (a run stopped before that plays
+      the whole batch again on resume).
+    lockstep: play Stratego games between network policies and random in lock step on the JAX rules
+      (`_play`); False plays them on OpenSpiel states like every other game (the same games, slower).
   """
   from tqdm import tqdm
   rows = list(done)
@@ -158,9 +182,9 @@ def run(game_str: str, pairings: Sequence[Pairing], out_dir: str | pathlib.Path 
   try:
     if workers > 1 and len(chunks) > 1:
       pool = mp.get_context("spawn").Pool(min(workers, len(chunks)), initializer=_worker_init)
-      results = pool.imap_unordered(_play_star, [(game_str, chunk, records) for chunk in chunks])
+      results = pool.imap_unordered(_play_star, [(game_str, chunk, records, lockstep) for chunk in chunks])
     else:
-      results = (_play(game_str, chunk, records) for chunk in chunks)
+      results = (_play(game_str, chunk, records, lockstep) for chunk in chunks)
     for chunk_rows in results:
       for row in chunk_rows:
         rows.append(row)

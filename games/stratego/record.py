@@ -62,9 +62,16 @@ def record_of(state: StrategoState, players: tuple[str, str] = ("", ""), end: st
     replayed.apply_action(action)
   if end is None:
     end = end_name(state) if state.is_terminal() else "not over"
-  return {"format": FORMAT, "game": str(game), "red_setup": _setup_letters(board, 0),
-          "blue_setup": _setup_letters(board, 1), "moves": moves,
-          "returns": [float(r) for r in state.returns()], "end": end, "players": list(players)}
+  return make_record(str(game), board, moves, state.returns(), end, players)
+
+
+def make_record(game: str, board: np.ndarray, moves: list[str], returns, end: str,
+                players: tuple[str, str] = ("", "")) -> dict[str, Any]:
+  """The record of a game of `game` that started from `board` (int[100], Red's frame, both sides deployed)."""
+  board = np.asarray(board)
+  return {"format": FORMAT, "game": game, "red_setup": _setup_letters(board, 0),
+          "blue_setup": _setup_letters(board, 1), "moves": list(moves),
+          "returns": [float(r) for r in returns], "end": end, "players": list(players)}
 
 
 def write(record: dict[str, Any], path: str | pathlib.Path) -> pathlib.Path:
