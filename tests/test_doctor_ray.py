@@ -5,12 +5,10 @@ loopback; the command under test is the real one, in its own process, so it
 connects to the cluster as a user's command would.
 """
 
-import logging
 import os
 import pickle
 import re
 import socket
-import subprocess
 import time
 
 import pytest
@@ -18,33 +16,17 @@ import pytest
 from core import doctor
 from core.errors import UserError
 
-os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"  # read at import: every node of the test cluster on loopback
+import ray_testing
+
 ray = pytest.importorskip("ray")
-from ray.cluster_utils import Cluster  # noqa: E402
 
 HEADER = re.compile(r"^node ([0-9a-f]{12}) (\S+) \((head|worker), (\S+) CPU, (\S+) GPU\)$")
 
 
-def _ray_processes(marker: str) -> list[str]:
-  """Command lines of running processes that mention `marker` (the cluster's GCS address)."""
-  out = subprocess.run(["ps", "-ww", "-eo", "pid,args"], capture_output=True, text=True).stdout
-  return [line for line in out.splitlines()[1:] if marker in line and "ps -ww" not in line]
-
-
 @pytest.fixture(scope="module")
 def cluster():
-  c = Cluster(initialize_head=True, head_node_args={"num_cpus": 1, "include_dashboard": False})
-  address = c.address
-  try:
-    c.add_node(num_cpus=2)
-    c.wait_for_nodes()
+  with ray_testing.loopback_cluster([1, 2], connect=False) as c:
     yield c
-  finally:
-    c.shutdown()
-    deadline = time.monotonic() + 20
-    while _ray_processes(address) and time.monotonic() < deadline:
-      time.sleep(0.2)
-  assert not _ray_processes(address), "a Ray process outlived the cluster"
 
 
 def _blocks(stdout: str) -> list[tuple[re.Match, list[str]]]:

@@ -27,35 +27,17 @@ from actors import ray_launcher
 from actors.config import EvalConfig, RayConfig, RunConfig, TrainConfig
 from evaluation import training as eval_training
 
-os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"  # read at import: every node of the test cluster on loopback
+import ray_testing
+
 ray = pytest.importorskip("ray")
-from ray.cluster_utils import Cluster  # noqa: E402
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 
 
-def _ray_processes(marker: str) -> list[str]:
-  """Command lines of running processes that mention `marker` (a private instance's temp folder)."""
-  out = subprocess.run(["ps", "-ww", "-eo", "pid,args"], capture_output=True, text=True).stdout
-  return [line for line in out.splitlines()[1:] if marker in line and "ps -eo" not in line]
-
-
 @pytest.fixture(scope="module")
 def cluster():
-  c = Cluster(initialize_head=True, head_node_args={"num_cpus": 2, "include_dashboard": False})
-  address = c.address
-  try:
-    for _ in range(2):
-      c.add_node(num_cpus=2)
-    ray.init(address=c.address, logging_level=logging.ERROR, log_to_driver=False)
+  with ray_testing.loopback_cluster([2, 2, 2], connect=True) as c:
     yield c
-  finally:
-    ray.shutdown()
-    c.shutdown()
-  deadline = time.monotonic() + 20
-  while _ray_processes(address) and time.monotonic() < deadline:
-    time.sleep(0.2)
-  assert not _ray_processes(address), "a Ray process outlived the cluster"
 
 
 @pytest.fixture(autouse=True)
@@ -224,7 +206,7 @@ def test_ctrl_c_and_sigterm_stop_every_ray_process_and_save_the_run(tmp_path, si
       assert proc.poll() is None, proc.stdout.read()
       assert time.monotonic() < deadline, "no metrics within 180 s"
       time.sleep(0.2)
-    assert _ray_processes(marker), "the private Ray instance should run from a folder under TMPDIR"
+    assert ray_testing.ray_processes(marker), "the private Ray instance should run from a folder under TMPDIR"
     os.killpg(proc.pid, signum)  # as a terminal or a scheduler does: the whole process group
     output = proc.communicate(timeout=90)[0]
   finally:
@@ -235,10 +217,7 @@ def test_ctrl_c_and_sigterm_stop_every_ray_process_and_save_the_run(tmp_path, si
   summary = json.loads((run_dir / "summary.json").read_text())
   assert summary["ended"] == "interrupted" and summary["learner_steps"] >= 50
   assert (run_dir / "policy.npz").exists() and (run_dir / "checkpoints" / "latest.npz").exists()
-  deadline = time.monotonic() + 20
-  while _ray_processes(marker) and time.monotonic() < deadline:
-    time.sleep(0.2)
-  assert not _ray_processes(marker), "Ray processes outlived the command"
+  ray_testing.assert_none_left(marker)
   shutil.rmtree(temp, ignore_errors=True)
 
 
