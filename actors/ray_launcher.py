@@ -645,7 +645,12 @@ def train(cfg: TrainConfig, run_dir: str | pathlib.Path, resume: bool = False, p
           with contextlib.suppress(KeyboardInterrupt, ray.exceptions.RayError), signals.interruptible():
             final = ray.get(run.learner.final_evaluation.remote())
         status = "interrupted" if ended is None and signals.received else why(ended)
-        summary = ray.get(run.learner.finish.remote(run.moves(), final, status))
+        try:
+          summary = ray.get(run.learner.finish.remote(run.moves(), final, status))
+        except ray.exceptions.RayActorError:  # a learner past its restarts: its last checkpoint is what is left
+          log.error("the learner is gone: no policy.npz or summary.json; %s keeps its last checkpoint", run_dir)
+          if ended is None:
+            raise RunFailed("the learner died while the run stopped") from None
       finally:
         run.kill()
   if ended is not None:

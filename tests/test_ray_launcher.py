@@ -25,6 +25,7 @@ import pytest
 
 from actors import ray_launcher
 from actors.config import EvalConfig, RayConfig, RunConfig, TrainConfig
+from core.errors import RunFailed
 from evaluation import training as eval_training
 
 import ray_testing
@@ -240,3 +241,15 @@ def test_a_dead_replay_server_comes_back_with_its_checkpoint_and_the_run_goes_on
   rows = run.rows()
   steps_once_each(rows)
   assert rows[-1]["learner_restarts"] == 1 and rows[-1]["actor_restarts"] >= 2
+
+
+@pytest.mark.slow
+def test_a_learner_past_its_restarts_ends_the_run_with_one_line_and_its_checkpoint_kept(cluster, tmp_path):
+  run = Training(kuhn(100_000, learner_restarts=0), tmp_path / "run")
+  run.wait_for_step(150)
+  pid, _ = ray.get(part("-learner").where.remote())
+  os.kill(pid, signal.SIGKILL)
+  run.thread.join(120)
+  assert not run.thread.is_alive()
+  assert isinstance(run.error, RunFailed) and str(run.error).startswith("the learner died (ActorDiedError)"), run.error
+  assert (tmp_path / "run" / "checkpoints" / "latest.npz").exists()
